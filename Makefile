@@ -1,0 +1,57 @@
+# Night Cramps. `make run` serves the site; `make test` runs every test. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+PY := .venv/bin/python
+MANAGE := $(PY) manage.py
+
+.PHONY: help install run serve prepare superuser test test-sqlite test-postgres lint bench clean
+
+help:
+	@echo "make run        install, prepare the database and content, serve on http://127.0.0.1:8000/"
+	@echo "make test       install and run the whole test suite (SQLite, then PostgreSQL)"
+	@echo "make superuser  create an admin account (asks for a password)"
+	@echo "make bench      measure speed and size"
+
+# uv is installed into a local tools folder, pinned, so nothing is installed globally.
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --all-groups
+	@touch $@
+
+install: .venv/.synced
+
+prepare: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_content
+	$(MANAGE) collectstatic --noinput --verbosity 0
+
+run: prepare
+	@echo "Serving on http://$${GUNICORN_BIND:-127.0.0.1:8000}/  (admin: /admin/, see README)"
+	.venv/bin/gunicorn -c cramps_site/gunicorn.conf.py cramps_site.wsgi
+
+superuser: prepare
+	$(MANAGE) createsuperuser
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+test-sqlite: install
+	.venv/bin/pytest
+
+test-postgres: install
+	scripts/with-postgres .venv/bin/pytest
+
+test: lint test-sqlite test-postgres
+
+clean:
+	rm -rf .venv $(TOOLS) staticfiles .pytest_cache

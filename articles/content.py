@@ -1,0 +1,93 @@
+"""Loads the shipped articles (articles/content/*/article.toml) into the database.
+
+Idempotent and safe to run on every deploy: it creates what is missing, brings shipped
+content up to date where no editor has touched it, and never overwrites an editor's change.
+Each row remembers a fingerprint of the content as last loaded (``seed_hash``); a row whose
+current content no longer matches its fingerprint has been edited and is left alone.
+"""
+
+import hashlib
+import json
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+from django.db import transaction
+
+from .models import Article, Section
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+
+ARTICLE_FIELDS = (
+    "title", "slug", "publisher", "publisher_category", "source_title", "source_note", "intro",
+)  # fmt: skip
+SECTION_FIELDS = ("kind", "heading", "heading_is_editorial", "slug", "body", "position")
+
+
+def fingerprint(values):
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+
+
+def current_values(obj, fields):
+    return {field: getattr(obj, field) for field in fields}
+
+
+def read_manifest(path):
+    """The article and section values one article.toml ships, with its files read in."""
+    folder = path.parent
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    article = {field: data.get(field, "") for field in ARTICLE_FIELDS if field != "intro"}
+    article["intro"] = (folder / data["intro_file"]).read_text(encoding="utf-8").strip()
+    sections = []
+    for position, section in enumerate(data["sections"], start=1):
+        values = {
+            "kind": section["kind"],
+            "heading": section["heading"],
+            "heading_is_editorial": section.get("heading_is_editorial", False),
+            "slug": section["slug"],
+            "body": (folder / section["body_file"]).read_text(encoding="utf-8").strip(),
+            "position": position * 10,
+        }
+        sections.append((section["key"], values))
+    # newline="" keeps the source byte for byte, line endings included.
+    with open(folder / data["source_file"], encoding="utf-8", newline="") as handle:
+        source_text = handle.read()
+    return data["key"], article, source_text, sections
+
+
+def _sync(obj, fields, shipped, counts, noun):
+    """Create or update one row from shipped values, unless an editor has changed it."""
+    if obj.pk is None:
+        for field, value in shipped.items():
+            setattr(obj, field, value)
+        obj.seed_hash = fingerprint(shipped)
+        obj.save()
+        counts[f"{noun} created"] += 1
+    elif fingerprint(current_values(obj, fields)) != obj.seed_hash:
+        counts[f"{noun} kept as edited"] += 1
+    elif fingerprint(shipped) != obj.seed_hash:
+        for field, value in shipped.items():
+            setattr(obj, field, value)
+        obj.seed_hash = fingerprint(shipped)
+        obj.save()
+        counts[f"{noun} updated"] += 1
+    else:
+        counts[f"{noun} unchanged"] += 1
+
+
+@transaction.atomic
+def load_content(content_dir=CONTENT_DIR):
+    """Load every shipped article; returns counts of what was created, updated and kept."""
+    counts = Counter()
+    for manifest in sorted(Path(content_dir).glob("*/article.toml")):
+        key, shipped, source_text, sections = read_manifest(manifest)
+        article = Article.objects.filter(seed_key=key).first()
+        if article is None:
+            # The source text is set once, when the article is first loaded, and never again.
+            article = Article(seed_key=key, source_text=source_text)
+        _sync(article, ARTICLE_FIELDS, shipped, counts, "articles")
+        existing = {section.seed_key: section for section in article.sections.all()}
+        for section_key, values in sections:
+            section = existing.get(section_key) or Section(article=article, seed_key=section_key)
+            _sync(section, SECTION_FIELDS, values, counts, "sections")
+    return counts

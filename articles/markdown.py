@@ -1,0 +1,194 @@
+"""Markdown to safe HTML: the one function behind the admin preview and the public pages.
+
+Editors write subheadings as ``### Heading {#anchor}``. The explicit ``{#anchor}`` (attr_list)
+keeps links to a subheading working when its words change. Every subheading gets a
+"link to this section" control, and the output is sanitized with nh3, so nothing an editor
+pastes can put script, styles, frames or event handlers on a page.
+"""
+
+import re
+import xml.etree.ElementTree as etree
+from html.parser import HTMLParser
+
+import markdown
+import nh3
+from django.utils.text import Truncator, slugify
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+# Section bodies sit under the section heading: their own headings start at h3 on article and
+# topic pages (section heading h2) and at h2 on a section's own page (section heading h1).
+ARTICLE_HEADING_LEVEL = 3
+STANDALONE_HEADING_LEVEL = 2
+
+ANCHOR_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+HEADING_TAGS = {f"h{level}" for level in range(2, 7)}
+
+ALLOWED_TAGS = HEADING_TAGS | {
+    "a", "b", "blockquote", "br", "code", "div", "em", "hr", "i", "img", "li", "ol", "p",
+    "pre", "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "ol": {"start"},
+    "span": {"aria-hidden"},
+    "th": {"scope"},
+    **{tag: {"id"} for tag in HEADING_TAGS},
+}
+ALLOWED_CLASSES = {
+    "a": {"permalink"},
+    "div": {"admonition", "editorial", "note", "subheading"},
+    "p": {"admonition-title"},
+    "span": {"visually-hidden"},
+}
+
+
+class SubheadingTreeprocessor(Treeprocessor):
+    """Sets each top-level heading's level and adds its "link to this section" control."""
+
+    def __init__(self, md, heading_level):
+        super().__init__(md)
+        self.heading_level = heading_level
+
+    def run(self, root):
+        for index, element in enumerate(list(root)):
+            if element.tag not in {f"h{level}" for level in range(1, 7)}:
+                continue
+            level = max(int(element.tag[1]), ARTICLE_HEADING_LEVEL)
+            element.tag = f"h{min(level + self.heading_level - ARTICLE_HEADING_LEVEL, 6)}"
+            anchor = element.get("id")
+            if not anchor:
+                continue
+            wrapper = etree.Element("div", {"class": "subheading"})
+            root.remove(element)
+            root.insert(index, wrapper)
+            wrapper.append(element)
+            link = etree.SubElement(wrapper, "a", {"class": "permalink", "href": f"#{anchor}"})
+            mark = etree.SubElement(link, "span", {"aria-hidden": "true"})
+            mark.text = "#"
+            label = etree.SubElement(link, "span", {"class": "visually-hidden"})
+            label.text = f"Link to this section: {''.join(element.itertext()).strip()}"
+
+
+class SubheadingExtension(Extension):
+    def __init__(self, **kwargs):
+        self.config = {"heading_level": [ARTICLE_HEADING_LEVEL, "Level of the top headings"]}
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's API)
+        # After toc (priority 5), which gives headings without an explicit id a slug id.
+        processor = SubheadingTreeprocessor(md, self.getConfig("heading_level"))
+        md.treeprocessors.register(processor, "subheadings", 4)
+
+
+def _keep_attribute(tag, attribute, value):
+    if attribute == "id" and not ANCHOR_RE.match(value):
+        return None
+    return value
+
+
+def sanitize(html):
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
+        attribute_filter=_keep_attribute,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def render_markdown(text, heading_level=ARTICLE_HEADING_LEVEL):
+    """Render editor Markdown to sanitized HTML (also markdownx's preview function)."""
+    md = markdown.Markdown(
+        extensions=[
+            "attr_list",
+            "admonition",
+            "sane_lists",
+            "toc",
+            SubheadingExtension(heading_level=heading_level),
+        ],
+        extension_configs={"toc": {"slugify": _slugify_anchor}},
+        output_format="html",
+    )
+    return sanitize(md.convert(text or ""))
+
+
+def _slugify_anchor(value, separator):
+    return slugify(value) or "section"
+
+
+def anchors_in(html):
+    """The ids of the subheadings in rendered HTML, in order."""
+    return re.findall(r'<h[2-6] id="([^"]+)"', html)
+
+
+class _TextExtractor(HTMLParser):
+    """Collects the reader-visible source text of rendered HTML, one string per block.
+
+    Skips the permalink controls and editorial notes, which are not source wording.
+    """
+
+    BLOCKS = {"p", "li", "blockquote", "td", "th", "pre"} | HEADING_TAGS
+    SKIPPED_CLASSES = {"permalink", "admonition"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks = []  # (tag, text) pairs
+        self._tag = None
+        self._current = []
+        self._skip_stack = []
+
+    def handle_starttag(self, tag, attrs):
+        classes = set((dict(attrs).get("class") or "").split())
+        if self._skip_stack or classes & self.SKIPPED_CLASSES:
+            self._skip_stack.append(tag)
+        elif tag in self.BLOCKS:
+            self._flush()
+            self._tag = tag
+
+    def handle_endtag(self, tag):
+        if self._skip_stack:
+            if self._skip_stack[-1] == tag:
+                self._skip_stack.pop()
+            return
+        if tag in self.BLOCKS:
+            self._flush()
+
+    def handle_startendtag(self, tag, attrs):
+        pass
+
+    def handle_data(self, data):
+        if not self._skip_stack:
+            self._current.append(data)
+
+    def _flush(self):
+        text = " ".join("".join(self._current).split())
+        if text:
+            self.blocks.append((self._tag, text))
+        self._current = []
+
+    def close(self):
+        super().close()
+        self._flush()
+
+
+def text_blocks(html):
+    """The source text of rendered HTML as (tag, text) blocks: paragraphs, items, headings."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    return parser.blocks
+
+
+def summarize(html, limit=160):
+    """A plain-text description (for meta tags): the first words of the paragraphs."""
+    text = " ".join(text for tag, text in text_blocks(html) if tag not in HEADING_TAGS)
+    return Truncator(text).chars(limit, truncate="…")
+
+
+def first_paragraph(html):
+    """The text of the first paragraph of rendered HTML ("" when there is none)."""
+    return next((text for tag, text in text_blocks(html) if tag == "p"), "")

@@ -1,0 +1,306 @@
+"""The content model: source articles and the editorial sections they are split into."""
+
+from django.conf import settings
+from django.contrib.redirects.models import Redirect
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.urls import reverse
+from markdownx.models import MarkdownxField
+
+from . import markdown
+
+# Ids the page templates use themselves; a subheading anchor must not take one of them.
+RESERVED_ANCHORS = {"main", "contents", "share-status", "source-text", "site-search"}
+# Addresses under /articles/<article>/ that are pages of their own, not sections.
+RESERVED_SECTION_SLUGS = {"source"}
+
+
+def validate_section_slug(value):
+    if value in RESERVED_SECTION_SLUGS:
+        raise ValidationError(f"“{value}” is the address of another page; choose another slug.")
+
+
+class Kind(models.TextChoices):
+    CAUSES = "causes", "Causes"
+    RELIEF = "relief", "Relief"
+    PREVENTION = "prevention", "Prevention"
+
+    @property
+    def title(self):
+        return KIND_TITLES[self]
+
+    @property
+    def question(self):
+        return KIND_QUESTIONS[self]
+
+
+KIND_TITLES = {
+    Kind.CAUSES: "Why night cramps happen",
+    Kind.RELIEF: "How to stop a cramp now",
+    Kind.PREVENTION: "How to keep cramps from coming back",
+}
+KIND_QUESTIONS = {
+    Kind.CAUSES: "What the sources give as reasons for cramps at night.",
+    Kind.RELIEF: "What the sources say to do while a cramp is happening.",
+    Kind.PREVENTION: "What the sources suggest to make night cramps less likely.",
+}
+
+
+class ArticleQuerySet(models.QuerySet):
+    def with_sections(self):
+        return self.prefetch_related(
+            models.Prefetch("sections", queryset=Section.objects.order_by("position", "pk"))
+        )
+
+
+class Article(models.Model):
+    title = models.CharField(
+        max_length=200,
+        help_text="The headline readers see. The shipped articles keep their published title.",
+    )
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text="The article's part of its web address. If you change it, the old address "
+        "keeps working: it redirects to the new one.",
+    )
+    publisher = models.CharField(
+        max_length=200, help_text="The website that published the source article."
+    )
+    publisher_category = models.CharField(
+        max_length=200, blank=True, help_text="The source website's category, if it gives one."
+    )
+    source_title = models.CharField(
+        max_length=300, help_text="The title as published, word for word."
+    )
+    source_text = models.TextField(
+        help_text="The whole source article exactly as published (a machine translation from "
+        "Chinese). It is the record of what the source said and cannot be edited here."
+    )
+    source_note = models.TextField(
+        blank=True,
+        help_text="Where the text came from and how, shown on the source page.",
+    )
+    intro = MarkdownxField(
+        "introduction",
+        blank=True,
+        help_text="The opening paragraphs, in Markdown, shown above the sections. Keep the "
+        "source's wording; mark anything you add with an editor's note "
+        "(a line '!!! editorial \"Editor\\'s note\"' followed by indented text).",
+    )
+    intro_html = models.TextField(editable=False, default="")
+    description = models.CharField(
+        max_length=200,
+        editable=False,
+        default="",
+        help_text="Made from the introduction when saved; used for search and share previews.",
+    )
+    lead = models.TextField(
+        editable=False, default="", help_text="The introduction's first paragraph, as text."
+    )
+    # NULL, not "", for articles an editor adds: only shipped ones have a key, and it is unique.
+    seed_key = models.CharField(  # noqa: DJ001
+        max_length=100,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Identifies shipped content for the content loader.",
+    )
+    seed_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.intro_html = markdown.render_markdown(self.intro, heading_level=2)
+        self.description = markdown.summarize(self.intro_html)
+        self.lead = markdown.first_paragraph(self.intro_html)
+        with transaction.atomic():
+            old_slug = None
+            if self.pk is not None:
+                old_slug = Article.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+            super().save(*args, **kwargs)
+            if old_slug and old_slug != self.slug:
+                record_redirects(self._moves_from(old_slug))
+
+    def get_absolute_url(self):
+        return reverse("articles:article", kwargs={"article": self.slug})
+
+    def get_source_url(self):
+        return reverse("articles:source", kwargs={"article": self.slug})
+
+    def _moves_from(self, old_slug):
+        """Old address -> new address for every page under the article, after a rename."""
+        section_slugs = list(self.sections.values_list("slug", flat=True))
+
+        def paths(slug):
+            return [
+                reverse("articles:article", kwargs={"article": slug}),
+                reverse("articles:source", kwargs={"article": slug}),
+                *(section_path(slug, section) for section in section_slugs),
+            ]
+
+        return dict(zip(paths(old_slug), paths(self.slug), strict=True))
+
+
+def section_path(article_slug, section_slug):
+    return reverse("articles:section", kwargs={"article": article_slug, "section": section_slug})
+
+
+class SectionQuerySet(models.QuerySet):
+    def of_kind(self, kind):
+        return self.filter(kind=kind).select_related("article").order_by("article", "position")
+
+
+class Section(models.Model):
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="sections",
+        help_text="The article this section was taken from.",
+    )
+    kind = models.CharField(
+        max_length=20,
+        choices=Kind.choices,
+        help_text="Which topic page lists this section: causes, relief or prevention.",
+    )
+    heading = models.CharField(
+        max_length=200,
+        help_text="The section's heading. Use the source's words where it has a heading.",
+    )
+    heading_is_editorial = models.BooleanField(
+        "heading written by an editor",
+        default=False,
+        help_text="Tick when the source has no heading here and the words are ours; readers "
+        "then see the heading marked as editorial.",
+    )
+    slug = models.SlugField(
+        max_length=100,
+        validators=[validate_section_slug],
+        help_text="The section's part of its web address, unique within the article. If you "
+        "change it, the old address keeps working: it redirects to the new one.",
+    )
+    body = MarkdownxField(
+        help_text="The section text in Markdown, with a live preview. Keep the source's "
+        "wording. Subheadings: '### 1. Heading {#anchor}'; the {#anchor} keeps links to the "
+        "subheading working when you reword it, so do not change it once published. Mark what "
+        "you add with an editor's note: a line '!!! editorial \"Editor\\'s note\"' followed by "
+        "text indented by four spaces."
+    )
+    body_html = models.TextField(editable=False, default="")
+    standalone_html = models.TextField(
+        editable=False, default="", help_text="The body as shown on the section's own page."
+    )
+    anchors = models.JSONField(editable=False, default=list)
+    description = models.CharField(max_length=200, editable=False, default="")
+    position = models.PositiveIntegerField(
+        default=0, help_text="Order within the article: lower numbers come first."
+    )
+    seed_key = models.CharField(  # noqa: DJ001 (NULL for sections an editor adds)
+        max_length=100, null=True, blank=True, editable=False, help_text="For the loader."
+    )
+    seed_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = SectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "slug"],
+                name="section_slug_unique_in_article",
+                violation_error_message="This article already has a section with this slug.",
+            ),
+            models.UniqueConstraint(
+                fields=["article", "seed_key"], name="section_seed_key_unique_in_article"
+            ),
+        ]
+
+    def __str__(self):
+        return self.heading
+
+    def save(self, *args, **kwargs):
+        self.render()
+        with transaction.atomic():
+            old = None
+            if self.pk is not None:
+                old = (
+                    Section.objects.filter(pk=self.pk).values_list("article__slug", "slug").first()
+                )
+            super().save(*args, **kwargs)
+            new_path = self.get_absolute_url()
+            if old is not None and section_path(*old) != new_path:
+                record_redirects({section_path(*old): new_path})
+
+    def get_absolute_url(self):
+        return section_path(self.article.slug, self.slug)
+
+    def get_article_url(self):
+        """The section in the context of its whole article."""
+        return f"{self.article.get_absolute_url()}#{self.slug}"
+
+    def render(self):
+        self.body_html = markdown.render_markdown(self.body)
+        self.standalone_html = markdown.render_markdown(
+            self.body, heading_level=markdown.STANDALONE_HEADING_LEVEL
+        )
+        self.anchors = markdown.anchors_in(self.body_html)
+        self.description = markdown.summarize(self.body_html)
+
+    def clean(self):
+        super().clean()
+        self.render()
+        self._check_anchors()
+
+    def _check_anchors(self):
+        """Subheading anchors must be unique on every page that can show them together."""
+        duplicates = {a for a in self.anchors if self.anchors.count(a) > 1}
+        if duplicates:
+            raise ValidationError(
+                {"body": f"Two subheadings use the same anchor: #{', #'.join(sorted(duplicates))}."}
+            )
+        clashes = RESERVED_ANCHORS.intersection(self.anchors)
+        others = Section.objects.exclude(pk=self.pk).select_related("article")
+        for other in others:
+            same_page = other.article_id == self.article_id or other.kind == self.kind
+            if not same_page:
+                continue
+            clashes |= set(self.anchors).intersection(other.anchors)
+            if other.article_id == self.article_id:
+                clashes |= {other.slug} & set(self.anchors)
+                clashes |= {self.slug} & set(other.anchors)
+        clashes |= {self.slug} & set(self.anchors)
+        if clashes:
+            raise ValidationError(
+                {
+                    "body": "These subheading anchors are already used by another section "
+                    "shown on the same page (or by the page itself): "
+                    f"#{', #'.join(sorted(clashes))}. Choose other {{#anchor}} names."
+                }
+            )
+
+
+def record_redirects(moves):
+    """Keep old addresses working: each old path answers 301 to its new path.
+
+    Earlier redirects that pointed at a moved path are repointed, so a link never takes more
+    than one hop, and a path that is live again stops redirecting.
+    """
+    site_id = settings.SITE_ID
+    for old_path, new_path in moves.items():
+        Redirect.objects.filter(site_id=site_id, new_path=old_path).update(new_path=new_path)
+        Redirect.objects.filter(site_id=site_id, old_path=new_path).delete()
+        Redirect.objects.update_or_create(
+            site_id=site_id, old_path=old_path, defaults={"new_path": new_path}
+        )
+    Redirect.objects.filter(site_id=site_id, old_path=models.F("new_path")).delete()
