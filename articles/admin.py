@@ -46,6 +46,10 @@ class ArticleAdmin(MarkdownxModelAdmin):
     )
     inlines = [SectionInline]
 
+    def view_on_site(self, obj):
+        # A relative link: the default goes through the sites framework's placeholder domain.
+        return obj.get_absolute_url()
+
     def get_readonly_fields(self, request, obj=None):
         # The source text is typed in once, when an article is added, and then kept as is.
         return self.readonly_fields if obj else ("created", "updated")
@@ -85,6 +89,9 @@ class SectionAdmin(MarkdownxModelAdmin):
     class Media:
         # The preview uses the site's own styles, so it looks as readers will see it.
         css = {"all": ["css/admin-preview.css"]}
+
+    def view_on_site(self, obj):
+        return obj.get_absolute_url()
 
     @admin.display(description="article", ordering="article__title")
     def article_link(self, obj):

@@ -71,6 +71,16 @@ class SubheadingTreeprocessor(Treeprocessor):
             label.text = f"Link to this section: {''.join(element.itertext()).strip()}"
 
 
+class DropEmptyAttributesTreeprocessor(Treeprocessor):
+    """attr_list turns a bare word such as `{#a id}` into an attribute with no value, which
+    crashes toc; drop those before toc runs."""
+
+    def run(self, root):
+        for element in root.iter():
+            for name in [name for name, value in element.attrib.items() if value is None]:
+                del element.attrib[name]
+
+
 class SubheadingExtension(Extension):
     def __init__(self, **kwargs):
         self.config = {"heading_level": [ARTICLE_HEADING_LEVEL, "Level of the top headings"]}
@@ -80,6 +90,8 @@ class SubheadingExtension(Extension):
         # After toc (priority 5), which gives headings without an explicit id a slug id.
         processor = SubheadingTreeprocessor(md, self.getConfig("heading_level"))
         md.treeprocessors.register(processor, "subheadings", 4)
+        # Between attr_list (8) and toc (5).
+        md.treeprocessors.register(DropEmptyAttributesTreeprocessor(md), "drop_empty", 6)
 
 
 def _keep_attribute(tag, attribute, value):

@@ -1,0 +1,157 @@
+"""The shipped content is the product: nothing lost, nothing doubled, editors' work kept."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from articles.content import CONTENT_DIR, load_content
+from articles.markdown import text_blocks
+from articles.models import Article, Kind, Section
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEED_FILES = {
+    "calf-muscle-spasm": "000_47f05c07c70d4191.txt",
+    "sleeping-foot-cramp": "001_b88e3962f50b7fb5.txt",
+}
+# Lines that are page furniture, not article text: the location line and the repeated title.
+NOT_ARTICLE_TEXT = {
+    "calf-muscle-spasm": 2,  # location line, then the title again
+    "sleeping-foot-cramp": 2,  # publisher name, then the title
+}
+
+
+def normalize(text):
+    # The source's "1、" top-level numbering becomes the section structure on the site.
+    text = re.sub(r"^\d+、\s*", "", text.strip())
+    return " ".join(text.split())
+
+
+def places(article):
+    """The text of each place a paragraph can be shown in: the introduction and each section."""
+    found = {"introduction": " ".join(text for _, text in text_blocks(article.intro_html))}
+    for section in article.sections.all():
+        body = " ".join(text for _, text in text_blocks(section.body_html))
+        found[section.slug] = f"{section.heading} {body}"
+    return {name: normalize(text) for name, text in found.items()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", SEED_FILES)
+def test_every_source_paragraph_appears_in_exactly_one_place(content, slug):
+    article = content.get(slug=slug)
+    lines = [line for line in article.source_text.splitlines() if line.strip()]
+    paragraphs = lines[NOT_ARTICLE_TEXT[slug] :]
+    assert len(paragraphs) > 10
+    texts = places(article)
+    for paragraph in paragraphs:
+        where = {name: text.count(normalize(paragraph)) for name, text in texts.items()}
+        where = {name: count for name, count in where.items() if count}
+        assert sum(where.values()) == 1, f"{paragraph[:60]!r} appears in {where or 'no place'}"
+
+
+@pytest.mark.django_db
+def test_sections_are_split_as_the_editors_planned(content):
+    layout = {
+        article.slug: [(s.kind, s.slug, s.heading_is_editorial) for s in article.sections.all()]
+        for article in content
+    }
+    planned = [
+        (Kind.CAUSES, "causes", False),
+        (Kind.RELIEF, "relief", False),
+        (Kind.PREVENTION, "prevention", True),
+    ]
+    assert layout == {"calf-muscle-spasm": planned, "sleeping-foot-cramp": planned}
+    spasm = content.get(slug="calf-muscle-spasm")
+    assert (spasm.publisher, spasm.publisher_category) == (
+        "Plastic Surgery and Aesthetics Network",
+        "Plastic surgery and medical aesthetics",
+    )
+    assert spasm.title == "How to treat and recover calf muscle spasm?"
+    assert content.get(slug="sleeping-foot-cramp").publisher == "Sihai network"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", SEED_FILES)
+def test_source_text_is_stored_word_for_word(content, slug):
+    shipped = (CONTENT_DIR / slug / "source.txt").read_bytes()
+    assert content.get(slug=slug).source_text.encode() == shipped
+    seed = SEEDS / SEED_FILES[slug]
+    if seed.exists():  # The seeds sit beside the repo in the team's checkouts and in CI.
+        assert shipped == seed.read_bytes()
+
+
+@pytest.mark.django_db
+def test_shipped_sections_pass_the_editors_validation(content):
+    for section in Section.objects.all():
+        section.full_clean()  # subheading anchors are unique wherever they are shown together
+
+
+@pytest.mark.django_db
+def test_every_subheading_has_an_explicit_anchor(content):
+    for section in Section.objects.all():
+        headings = re.findall(r"^#{2,6} .*$", section.body, re.M)
+        without_anchor = [h for h in headings if not re.search(r"\{#[a-z0-9-]+\}$", h)]
+        assert without_anchor == [], section
+
+
+@pytest.mark.django_db
+class TestLoader:
+    def rows(self):
+        return (
+            list(Article.objects.values_list("pk", "slug", "title", "intro", "source_text")),
+            list(Section.objects.values_list("pk", "article_id", "slug", "heading", "body")),
+        )
+
+    def test_running_twice_changes_nothing(self, content):
+        before = self.rows()
+        counts = load_content()
+        assert self.rows() == before
+        assert counts == {"articles unchanged": 2, "sections unchanged": 6}
+
+    def test_editors_changes_are_kept(self, content):
+        section = Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
+        section.body += "\n\nAn editor's addition."
+        section.save()
+        article = section.article
+        article.title = "An editor's title"
+        article.save()
+
+        counts = load_content()
+
+        section.refresh_from_db()
+        article.refresh_from_db()
+        assert section.body.endswith("An editor's addition.")
+        assert article.title == "An editor's title"
+        assert counts["sections kept as edited"] == 1
+        assert counts["articles kept as edited"] == 1
+        assert Section.objects.count() == 6
+
+    def test_renamed_sections_are_not_loaded_twice(self, content):
+        section = Section.objects.get(article__slug="sleeping-foot-cramp", slug="causes")
+        section.slug = "why-it-happens"
+        section.save()
+        load_content()
+        assert Section.objects.filter(article=section.article).count() == 3
+
+    def test_updates_shipped_content_nobody_has_edited(self, content, tmp_path, settings):
+        import shutil
+
+        shutil.copytree(CONTENT_DIR, tmp_path / "content")
+        relief = tmp_path / "content" / "calf-muscle-spasm" / "relief.md"
+        relief.write_text(relief.read_text() + "\nA shipped correction.\n")
+        counts = load_content(tmp_path / "content")
+        section = Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
+        assert section.body.endswith("A shipped correction.")
+        assert "A shipped correction." in section.body_html
+        assert counts["sections updated"] == 1
+
+    def test_never_changes_the_source_text(self, content, tmp_path):
+        import shutil
+
+        shutil.copytree(CONTENT_DIR, tmp_path / "content")
+        (tmp_path / "content" / "sleeping-foot-cramp" / "source.txt").write_text("changed")
+        load_content(tmp_path / "content")
+        assert Article.objects.get(slug="sleeping-foot-cramp").source_text.startswith(
+            "Sihai network"
+        )
