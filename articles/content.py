@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from .models import Article, Section
+from .models import Article, Section, Status
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
@@ -60,7 +60,9 @@ def _sync(obj, fields, shipped, counts, noun):
     if obj.pk is None:
         for field, value in shipped.items():
             setattr(obj, field, value)
+        obj.status = Status.PUBLISHED
         obj.seed_hash = fingerprint(shipped)
+        obj._change_reason = "Shipped content loaded"
         obj.save()
         counts[f"{noun} created"] += 1
     elif fingerprint(current_values(obj, fields)) != obj.seed_hash:
@@ -69,6 +71,7 @@ def _sync(obj, fields, shipped, counts, noun):
         for field, value in shipped.items():
             setattr(obj, field, value)
         obj.seed_hash = fingerprint(shipped)
+        obj._change_reason = "Shipped content updated"
         obj.save()
         counts[f"{noun} updated"] += 1
     else:

@@ -1,8 +1,27 @@
-"""Access control for the markdownx editor endpoints."""
+"""The editor's tools behind the markdownx widget: access control and image uploads."""
 
+import uuid
 from functools import wraps
+from io import BytesIO
 
+from django import forms
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from markdownx.views import ImageUploadView
+from PIL import Image, UnidentifiedImageError
+
+# Read from the file's bytes, never from its name or the browser's claimed type.
+IMAGE_FORMATS = {
+    "PNG": ("png", "image/png"),
+    "JPEG": ("jpg", "image/jpeg"),
+    "WEBP": ("webp", "image/webp"),
+}
+CONTENT_TYPES = {extension: content_type for extension, content_type in IMAGE_FORMATS.values()}
+MAX_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 25_000_000  # e.g. 5000 x 5000; decompression bombs are refused before decoding
+UPLOAD_DIR = "uploads"
 
 
 def staff_only(view):
@@ -16,3 +35,65 @@ def staff_only(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+class ImageUploadForm(forms.Form):
+    image = forms.FileField()
+
+    def clean_image(self):
+        upload = self.cleaned_data["image"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                f"This image is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+                f"{MAX_BYTES // 1024 // 1024} MB. Save it smaller and try again."
+            )
+        try:
+            with Image.open(upload) as image:
+                if image.format not in IMAGE_FORMATS:
+                    raise forms.ValidationError(self.wrong_type_message(image.format))
+                if image.width * image.height > MAX_PIXELS:
+                    raise forms.ValidationError(
+                        f"This image is {image.width} × {image.height} pixels; the limit is "
+                        f"{MAX_PIXELS // 1_000_000} million pixels. Make it smaller and try again."
+                    )
+                image.load()  # decode it all: a truncated or corrupt file fails here
+                self.image = image.copy()
+                self.image_format = image.format
+        except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+            raise forms.ValidationError(self.wrong_type_message(None)) from error
+        return upload
+
+    @staticmethod
+    def wrong_type_message(found):
+        found = f" (this file is {found})" if found else ""
+        return f"Only PNG, JPEG and WebP images can be uploaded{found}. SVG is not accepted."
+
+    def save(self, commit=True):
+        """Store a re-encoded copy (no metadata, such as a phone's location) under a random
+        name, and return its URL."""
+        extension, _ = IMAGE_FORMATS[self.image_format]
+        buffer = BytesIO()
+        image = self.image
+        if self.image_format == "JPEG" and image.mode not in {"RGB", "L"}:
+            image = image.convert("RGB")
+        image.save(buffer, format=self.image_format)
+        name = default_storage.save(
+            f"{UPLOAD_DIR}/{uuid.uuid4().hex}.{extension}", ContentFile(buffer.getvalue())
+        )
+        return default_storage.url(name)
+
+
+class SafeImageUploadView(ImageUploadView):
+    form_class = ImageUploadForm
+
+
+def serve_upload(request, name):
+    """Uploaded images: random names never change, so they can be cached for a year."""
+    extension = name.rsplit(".", 1)[-1]
+    path = f"{UPLOAD_DIR}/{name}"
+    if extension not in CONTENT_TYPES or not default_storage.exists(path):
+        raise Http404
+    response = FileResponse(default_storage.open(path), content_type=CONTENT_TYPES[extension])
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

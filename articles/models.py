@@ -5,7 +5,9 @@ from django.contrib.redirects.models import Redirect
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
+from django.utils import timezone
 from markdownx.models import MarkdownxField
+from simple_history.models import HistoricalRecords
 
 from . import markdown
 
@@ -46,14 +48,75 @@ KIND_QUESTIONS = {
 }
 
 
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft: only editors can see it"
+    PUBLISHED = "published", "Published: readers can see it"
+
+
+class EditConflict(Exception):
+    """Someone saved the object after this editor opened it."""
+
+    def __init__(self, obj):
+        self.obj = obj
+        super().__init__(f"{obj._meta.verbose_name} {obj.pk} was changed by someone else")
+
+
+class Editable(models.Model):
+    """Draft/published status, and a version number that turns away stale saves."""
+
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text="Readers see only published content. Use the preview link to check a draft.",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, expected_version=None, **kwargs):
+        """Save; with expected_version, only if nobody has saved since that version.
+
+        The check and the version bump are one conditional UPDATE, so of many saves that start
+        from the same version exactly one wins, on SQLite and PostgreSQL alike.
+        """
+        with transaction.atomic():
+            if expected_version is not None and self.pk is not None:
+                bumped = (
+                    type(self)
+                    ._default_manager.filter(pk=self.pk, version=expected_version)
+                    .update(version=models.F("version") + 1)
+                )
+                if not bumped:
+                    raise EditConflict(self)
+                self.version = expected_version + 1
+            super().save(*args, **kwargs)
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+    def last_change(self):
+        """The newest history record: who saved last, and when."""
+        return self.history.select_related("history_user").first()
+
+
 class ArticleQuerySet(models.QuerySet):
-    def with_sections(self):
-        return self.prefetch_related(
-            models.Prefetch("sections", queryset=Section.objects.order_by("position", "pk"))
-        )
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def with_sections(self, drafts=False):
+        sections = Section.objects.order_by("position", "pk")
+        if not drafts:
+            sections = sections.filter(status=Status.PUBLISHED)
+        return self.prefetch_related(models.Prefetch("sections", queryset=sections))
+
+    def review_overdue(self, today=None):
+        return self.filter(next_review_due__lt=today or timezone.localdate())
 
 
-class Article(models.Model):
+class Article(Editable):
     title = models.CharField(
         max_length=200,
         help_text="The headline readers see. The shipped articles keep their published title.",
@@ -108,10 +171,23 @@ class Article(models.Model):
         help_text="Identifies shipped content for the content loader.",
     )
     seed_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    last_reviewed = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When an editor last checked this article against its source and the "
+        "site's standards. Readers see it as “Page last reviewed”.",
+    )
+    next_review_due = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the article should next be reviewed. The article list shows overdue "
+        "reviews. Readers see it as “Next review due”.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
     objects = ArticleQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["version", "seed_hash"])
 
     class Meta:
         ordering = ["pk"]
@@ -137,6 +213,20 @@ class Article(models.Model):
     def get_source_url(self):
         return reverse("articles:source", kwargs={"article": self.slug})
 
+    def get_preview_url(self):
+        return reverse("articles:preview_article", kwargs={"article": self.slug})
+
+    def clean(self):
+        super().clean()
+        if (
+            self.last_reviewed
+            and self.next_review_due
+            and self.next_review_due <= self.last_reviewed
+        ):
+            raise ValidationError(
+                {"next_review_due": "The next review must come after the last review."}
+            )
+
     def _moves_from(self, old_slug):
         """Old address -> new address for every page under the article, after a rename."""
         section_slugs = list(self.sections.values_list("slug", flat=True))
@@ -156,11 +246,15 @@ def section_path(article_slug, section_slug):
 
 
 class SectionQuerySet(models.QuerySet):
+    def published(self):
+        """Sections readers may see: published, in a published article."""
+        return self.filter(status=Status.PUBLISHED, article__status=Status.PUBLISHED)
+
     def of_kind(self, kind):
         return self.filter(kind=kind).select_related("article").order_by("article", "position")
 
 
-class Section(models.Model):
+class Section(Editable):
     article = models.ForeignKey(
         Article,
         on_delete=models.CASCADE,
@@ -212,6 +306,9 @@ class Section(models.Model):
     updated = models.DateTimeField(auto_now=True)
 
     objects = SectionQuerySet.as_manager()
+    history = HistoricalRecords(
+        excluded_fields=["version", "seed_hash", "body_html", "standalone_html", "anchors"]
+    )
 
     class Meta:
         ordering = ["article", "position", "pk"]
@@ -244,6 +341,11 @@ class Section(models.Model):
 
     def get_absolute_url(self):
         return section_path(self.article.slug, self.slug)
+
+    def get_preview_url(self):
+        return reverse(
+            "articles:preview_section", kwargs={"article": self.article.slug, "section": self.slug}
+        )
 
     def get_article_url(self):
         """The section in the context of its whole article."""

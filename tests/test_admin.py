@@ -6,13 +6,14 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from articles.models import Article, Section
 
-SECTION_FIELDS = ("article", "kind", "heading", "slug", "position", "body")
+SECTION_FIELDS = ("article", "kind", "status", "heading", "slug", "position", "body")
 
 
 def section_form(section, **changes):
     data = {field: getattr(section, field) for field in SECTION_FIELDS}
     data["article"] = section.article_id
     data["heading_is_editorial"] = "on" if section.heading_is_editorial else ""
+    data["base_version"] = section.version
     data.update(changes)
     return data
 
@@ -20,8 +21,9 @@ def section_form(section, **changes):
 def article_form(article, **changes):
     data = {
         field: getattr(article, field)
-        for field in ("title", "slug", "intro", "publisher", "publisher_category")
+        for field in ("title", "slug", "status", "intro", "publisher", "publisher_category")
     }
+    data["base_version"] = article.version
     data |= {"source_title": article.source_title, "source_note": article.source_note}
     sections = list(article.sections.all())
     data |= {
@@ -185,7 +187,9 @@ class TestEditorEndpoints:
         response = editor_client.post("/markdownx/markdownify/", {"content": section.body})
         assert response.status_code == 200
         assert response.content.decode() == section.body_html
-        response = editor_client.post("/markdownx/markdownify/", {"content": "<script>x()</script>"})
+        response = editor_client.post(
+            "/markdownx/markdownify/", {"content": "<script>x()</script>"}
+        )
         assert "<script" not in response.content.decode()
 
     def test_upload_is_refused_to_anonymous_and_writes_nothing(self, client, settings, content):

@@ -1,0 +1,357 @@
+"""Editors never lose work: drafts, preview, history and restore, edit conflicts, images,
+editor accounts, login throttling and review dates."""
+
+import re
+import threading
+from datetime import date, timedelta
+from io import BytesIO
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.utils import timezone
+from PIL import Image
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from articles.models import Article, EditConflict, Section, Status
+from tests.test_admin import article_form, change_url, section_form
+
+SPASM = "/articles/calf-muscle-spasm/"
+
+
+def relief():
+    return Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
+
+
+@pytest.fixture
+def second_editor(db):
+    return get_user_model().objects.create_user(
+        "second", password="another long password", is_staff=True, is_superuser=True
+    )
+
+
+@pytest.mark.django_db
+class TestDrafts:
+    def test_draft_section_is_absent_for_readers_everywhere(self, client, content):
+        section = relief()
+        section.status = Status.DRAFT
+        section.save()
+        heading = "Three measures to relieve leg cramps and night pain"
+        for url in (SPASM, "/relief/", f"{SPASM}causes/", "/"):
+            assertNotContains(client.get(url), heading)
+        assert client.get(f"{SPASM}relief/").status_code == 404
+
+    def test_draft_article_is_absent_with_all_its_pages(self, client, content):
+        article = Article.objects.get(slug="sleeping-foot-cramp")
+        article.status = Status.DRAFT
+        article.save()
+        for url in ("/", "/causes/", "/relief/"):
+            assertNotContains(client.get(url), "Sihai network")
+        for path in ("", "causes/", "source/"):
+            assert client.get(f"/articles/sleeping-foot-cramp/{path}").status_code == 404
+
+    def test_staff_preview_shows_drafts_as_they_will_look(self, client, editor, content):
+        section = relief()
+        section.status = Status.DRAFT
+        section.save()
+        for url in (f"/preview{SPASM}relief/", f"/preview{SPASM}"):
+            assert client.get(url).status_code == 404
+        client.force_login(editor)
+        page = client.get(f"/preview{SPASM}relief/")
+        assertContains(page, "Preview for editors")
+        assertContains(page, "Draft: readers do not see this section yet.")
+        assertContains(page, section.standalone_html, html=True)
+        assertContains(page, '<meta name="robots" content="noindex">')
+        assertContains(client.get(f"/preview{SPASM}"), "Three measures to relieve leg cramps")
+
+    def test_new_content_starts_as_a_draft(self, article):
+        section = Section.objects.create(article=article, kind="relief", heading="H", slug="h")
+        assert section.status == Status.DRAFT
+
+    def test_admin_view_on_site_opens_the_preview_for_drafts(self, editor_client, content):
+        section = relief()
+        section.status = Status.DRAFT
+        section.save()
+        assertContains(editor_client.get(change_url(section)), f'href="/preview{SPASM}relief/"')
+
+
+@pytest.mark.django_db
+class TestHistory:
+    def test_every_save_keeps_a_version_with_who_when_and_content(self, editor_client, content):
+        section = relief()
+        before = section.history.count()
+        body = section.body.replace("gently massage", "very gently massage")
+        editor_client.post(change_url(section), section_form(section, body=body))
+        latest = section.history.first()
+        assert section.history.count() == before + 1
+        assert latest.history_user.username == "editor"
+        assert latest.body == body and latest.heading == section.heading
+
+    def test_history_page_shows_a_readable_difference(self, editor_client, content):
+        section = relief()
+        body = section.body.replace("gently massage", "very gently massage")
+        editor_client.post(change_url(section), section_form(section, body=body))
+        page = editor_client.get(f"{change_url(section).removesuffix('change/')}history/")
+        assertContains(page, "<ins>very </ins>", html=True)
+        assertContains(page, "editor")
+
+    def test_restoring_an_old_version_is_one_step_and_itself_a_version(
+        self, editor_client, client, content
+    ):
+        section = relief()
+        original = section.history.first()
+        editor_client.post(change_url(section), section_form(section, body="Replaced text."))
+        section.refresh_from_db()
+        assert section.body == "Replaced text."
+        count = section.history.count()
+
+        revert_url = f"{change_url(section).removesuffix('change/')}history/{original.pk}/"
+        form = editor_client.get(revert_url)
+        assertContains(form, "Revert")
+        base_version = re.search(r'name="base_version" value="(\d+)"', form.content.decode())
+        data = section_form(original.instance, base_version=base_version.group(1))
+        assertRedirects(editor_client.post(revert_url, data), "/admin/articles/section/")
+
+        section.refresh_from_db()
+        assert section.body == original.body
+        assert section.history.count() == count + 1
+        assertContains(client.get(f"{SPASM}relief/"), "The first trick")
+
+
+@pytest.mark.django_db
+class TestEditConflicts:
+    def test_second_save_is_refused_with_who_and_when_and_keeps_the_text(
+        self, client, editor, second_editor, content
+    ):
+        section = relief()
+        first, second = client, client.__class__()
+        first.force_login(editor)
+        second.force_login(second_editor)
+        # Both open the form at the same version.
+        assertContains(first.get(change_url(section)), f'value="{section.version}"')
+        second.get(change_url(section))
+        first_form = section_form(section, body=section.body + "\n\nFirst editor's words.")
+        second_form = section_form(section, body=section.body + "\n\nSecond editor's words.")
+
+        assertRedirects(first.post(change_url(section), first_form), "/admin/articles/section/")
+        refused = second.post(change_url(section), second_form)
+
+        assert refused.status_code == 200
+        assertContains(refused, "editor saved this section at")
+        assertContains(refused, "your changes have not been saved")
+        assertContains(refused, "Second editor&#x27;s words.")
+        section.refresh_from_db()
+        assert section.body.endswith("First editor's words.")
+
+    @pytest.mark.django_db(transaction=True)
+    def test_of_20_concurrent_saves_from_one_version_exactly_one_wins(self, content):
+        section = relief()
+        base, versions_before = section.version, section.history.count()
+        barrier = threading.Barrier(20)
+        outcomes = []
+
+        def save(n):
+            try:
+                mine = Section.objects.get(pk=section.pk)
+                mine.body = f"Text from editor {n}."
+                barrier.wait(timeout=30)
+                mine.save(expected_version=base)
+                outcomes.append(("saved", n))
+            except EditConflict:
+                outcomes.append(("conflict", n))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=save, args=(n,)) for n in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        saved = [n for outcome, n in outcomes if outcome == "saved"]
+        assert len(outcomes) == 20
+        assert len(saved) == 1, outcomes
+        section.refresh_from_db()
+        assert section.body == f"Text from editor {saved[0]}."
+        assert section.version == base + 1
+        assert section.history.count() == versions_before + 1
+
+    def test_article_saves_are_checked_too(self, editor_client, content):
+        article = Article.objects.get(slug="calf-muscle-spasm")
+        stale = article_form(article, title="Stale title")
+        article.title = "Someone else's title"
+        article.save(expected_version=article.version)
+        response = editor_client.post(change_url(article), stale)
+        assertContains(response, "saved this article")
+        assert Article.objects.get(pk=article.pk).title == "Someone else's title"
+
+
+def image_file(fmt="PNG", size=(40, 30), name="calf.png"):
+    buffer = BytesIO()
+    Image.new("RGB", size, "teal").save(buffer, fmt)
+    buffer.seek(0)
+    buffer.name = name
+    return buffer
+
+
+def upload(client, file):
+    return client.post(
+        "/markdownx/upload/", {"image": file}, headers={"x-requested-with": "XMLHttpRequest"}
+    )
+
+
+@pytest.mark.django_db
+class TestImages:
+    @pytest.mark.parametrize(
+        ("fmt", "extension"), [("PNG", "png"), ("JPEG", "jpg"), ("WEBP", "webp")]
+    )
+    def test_editor_uploads_an_image_that_is_served_safely(
+        self, editor_client, client, fmt, extension
+    ):
+        response = upload(editor_client, image_file(fmt, name="holiday photo.bin"))
+        assert response.status_code == 200
+        code = response.json()["image_code"]
+        url = re.fullmatch(rf"!\[\]\((/media/uploads/[0-9a-f]{{32}}\.{extension})\)", code)
+        assert url, code
+        served = client.get(url.group(1))
+        assert served.status_code == 200
+        assert served["Content-Type"] == f"image/{'jpeg' if fmt == 'JPEG' else fmt.lower()}"
+        assert served["X-Content-Type-Options"] == "nosniff"
+        assert Image.open(BytesIO(b"".join(served.streaming_content))).format == fmt
+
+    @pytest.mark.parametrize(
+        ("content", "name", "message"),
+        [
+            (
+                b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+                "x.svg",
+                "SVG is not accepted",
+            ),
+            (b"GIF89a" + b"\x00" * 40, "x.gif", "Only PNG, JPEG and WebP"),
+            (b"<script>alert(1)</script>", "looks-like.png", "Only PNG, JPEG and WebP"),
+        ],
+    )
+    def test_anything_but_png_jpeg_webp_is_refused_with_a_reason(
+        self, editor_client, settings, content, name, message
+    ):
+        file = BytesIO(content)
+        file.name = name
+        response = upload(editor_client, file)
+        assert response.status_code == 400
+        assert message in " ".join(response.json()["image"])
+        assert not any(settings.MEDIA_ROOT.rglob("*.*")) if settings.MEDIA_ROOT.exists() else True
+
+    def test_size_and_pixel_limits(self, editor_client):
+        big = upload(editor_client, BytesIO(b"\x89PNG" + b"\x00" * (5 * 1024 * 1024 + 1)))
+        assert big.status_code == 400 and "the limit is 5 MB" in big.json()["image"][0]
+        huge = upload(editor_client, image_file(size=(6000, 5000)))
+        assert huge.status_code == 400 and "million pixels" in huge.json()["image"][0]
+
+    def test_only_staff_can_upload(self, client):
+        assert upload(client, image_file()).status_code == 403
+
+    def test_image_shows_in_preview_and_page_and_missing_alt_is_flagged(
+        self, editor_client, client, content
+    ):
+        url = re.search(r"\((.*)\)", upload(editor_client, image_file()).json()["image_code"])[1]
+        section = relief()
+        body = f"{section.body}\n\n![]({url})"
+        preview = editor_client.post("/markdownx/markdownify/", {"content": body})
+        assert f'<img alt="" src="{url}">' in preview.content.decode()
+        saved = editor_client.post(
+            change_url(section), section_form(section, body=body), follow=True
+        )
+        assertContains(saved, "1 image(s) have no description (alt text)")
+        assertContains(client.get(f"{SPASM}relief/"), f'src="{url}"')
+
+        described = body.replace("![]", "![A calf being stretched]")
+        section.refresh_from_db()
+        saved = editor_client.post(
+            change_url(section), section_form(section, body=described), follow=True
+        )
+        assertNotContains(saved, "have no description")
+
+
+@pytest.mark.django_db
+class TestEditorAccounts:
+    def test_editors_group_has_exactly_the_editing_permissions(self):
+        codenames = set(
+            Group.objects.get(name="Editors").permissions.values_list("codename", flat=True)
+        )
+        assert codenames == {
+            "add_article", "change_article", "view_article",
+            "add_section", "change_section", "view_section",
+            "view_historicalarticle", "view_historicalsection",
+        }  # fmt: skip
+
+    def test_an_editor_can_edit_but_not_delete_articles_or_manage_users(self, client, content):
+        user = get_user_model().objects.create_user("ed", password="x" * 20, is_staff=True)
+        user.groups.add(Group.objects.get(name="Editors"))
+        client.force_login(user)
+        section = relief()
+        response = client.post(change_url(section), section_form(section, heading="Three measures"))
+        assertRedirects(response, "/admin/articles/section/")
+        article = section.article
+        assert client.get(f"/admin/articles/article/{article.pk}/delete/").status_code == 403
+        assert client.get("/admin/auth/user/").status_code == 403
+
+
+@pytest.mark.django_db
+class TestLoginThrottling:
+    def login(self, client, password):
+        return client.post(
+            "/admin/login/?next=/admin/", {"username": "editor", "password": password}
+        )
+
+    def test_five_failures_pause_the_account_with_a_clear_page(self, client, editor):
+        for _ in range(4):
+            assert self.login(client, "wrong").status_code == 200
+        locked = self.login(client, "wrong")
+        assert locked.status_code == 429
+        assertContains(locked, "Login paused for this account", status_code=429)
+        assertContains(locked, "You can try again in 15 minutes", status_code=429)
+        # Even the right password is refused during the cool-off.
+        assert self.login(client, "a long editor password").status_code == 429
+
+    def test_the_account_opens_again_after_the_cool_off(self, client, editor):
+        for _ in range(5):
+            self.login(client, "wrong")
+        AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
+        assertRedirects(self.login(client, "a long editor password"), "/admin/")
+
+
+@pytest.mark.django_db
+class TestReviewDates:
+    def test_pages_show_review_dates_or_last_updated(self, client, content):
+        assertContains(client.get(SPASM), "Last updated:")
+        article = Article.objects.get(slug="calf-muscle-spasm")
+        article.last_reviewed = date(2026, 11, 1)
+        article.next_review_due = date(2027, 11, 1)
+        article.save()
+        for url in (SPASM, f"{SPASM}causes/"):
+            page = client.get(url)
+            assertContains(
+                page, 'Page last reviewed: <time datetime="2026-11-01">1 November 2026</time>'
+            )
+            assertContains(
+                page, 'Next review due: <time datetime="2027-11-01">1 November 2027</time>'
+            )
+
+    def test_admin_lists_overdue_reviews(self, editor_client, content):
+        overdue = Article.objects.get(slug="calf-muscle-spasm")
+        overdue.last_reviewed, overdue.next_review_due = date(2025, 1, 1), date(2025, 6, 1)
+        overdue.save()
+        page = editor_client.get("/admin/articles/article/?review=overdue")
+        assertContains(page, "How to treat and recover calf muscle spasm?")
+        assertContains(page, "(overdue)")
+        assertNotContains(page, "Sihai network")
+
+    def test_next_review_must_follow_the_last(self, content):
+        from django.core.exceptions import ValidationError
+
+        article = Article.objects.get(slug="calf-muscle-spasm")
+        article.last_reviewed, article.next_review_due = date(2026, 6, 1), date(2026, 1, 1)
+        with pytest.raises(ValidationError, match="must come after"):
+            article.full_clean()
