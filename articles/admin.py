@@ -158,6 +158,7 @@ class ArticleAdmin(EditorialAdmin):
     prepopulated_fields = {"slug": ("title",)}
     fieldsets = (
         (None, {"fields": ("title", "slug", "status", "intro", "base_version")}),
+        ("When to get help", {"fields": ("help_level", "help_note")}),
         ("Review", {"fields": ("last_reviewed", "next_review_due")}),
         (
             "Where it came from",
@@ -214,6 +215,8 @@ class SectionAdmin(EditorialAdmin):
         "slug",
         "position",
         "body",
+        "help_level",
+        "help_note",
         "base_version",
         "created",
         "updated",

@@ -20,8 +20,12 @@ CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
 ARTICLE_FIELDS = (
     "title", "slug", "publisher", "publisher_category", "source_title", "source_note", "intro",
+    "help_level", "help_note",
 )  # fmt: skip
-SECTION_FIELDS = ("kind", "heading", "heading_is_editorial", "slug", "body", "position")
+SECTION_FIELDS = (
+    "kind", "heading", "heading_is_editorial", "slug", "body", "position",
+    "help_level", "help_note",
+)  # fmt: skip
 
 
 def fingerprint(values):
@@ -36,7 +40,7 @@ def read_manifest(path):
     """The article and section values one article.toml ships, with its files read in."""
     folder = path.parent
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    article = {field: data.get(field, "") for field in ARTICLE_FIELDS if field != "intro"}
+    article = {field: data.get(field, "").strip() for field in ARTICLE_FIELDS if field != "intro"}
     article["intro"] = (folder / data["intro_file"]).read_text(encoding="utf-8").strip()
     sections = []
     for position, section in enumerate(data["sections"], start=1):
@@ -47,6 +51,8 @@ def read_manifest(path):
             "slug": section["slug"],
             "body": (folder / section["body_file"]).read_text(encoding="utf-8").strip(),
             "position": position * 10,
+            "help_level": section.get("help_level", ""),
+            "help_note": section.get("help_note", "").strip(),
         }
         sections.append((section["key"], values))
     # newline="" keeps the source byte for byte, line endings included.

@@ -149,17 +149,20 @@ class _TextExtractor(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.blocks = []  # (tag, text) pairs
-        self._tag = None
+        self.ids = []  # the id of each block, or None
+        self._tag = self._id = None
         self._current = []
         self._skip_stack = []
 
     def handle_starttag(self, tag, attrs):
-        classes = set((dict(attrs).get("class") or "").split())
+        attrs = dict(attrs)
+        classes = set((attrs.get("class") or "").split())
         if self._skip_stack or classes & self.SKIPPED_CLASSES:
             self._skip_stack.append(tag)
         elif tag in self.BLOCKS:
             self._flush()
             self._tag = tag
+            self._id = attrs.get("id")
 
     def handle_endtag(self, tag):
         if self._skip_stack:
@@ -180,6 +183,7 @@ class _TextExtractor(HTMLParser):
         text = " ".join("".join(self._current).split())
         if text:
             self.blocks.append((self._tag, text))
+            self.ids.append(self._id)
         self._current = []
 
     def close(self):
@@ -193,6 +197,33 @@ def text_blocks(html):
     parser.feed(html)
     parser.close()
     return parser.blocks
+
+
+def chunks(html):
+    """Split rendered HTML at its subheadings: [(anchor, heading, text), ...].
+
+    The first chunk, before any subheading, has no anchor or heading.
+    """
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    found = [["", "", []]]
+    for (tag, text), anchor in zip(parser.blocks, parser.ids, strict=True):
+        if tag in HEADING_TAGS and anchor:
+            found.append([anchor, text, []])
+        else:
+            found[-1][2].append(text)
+    return [
+        (anchor, heading, " ".join(texts)) for anchor, heading, texts in found if heading or texts
+    ]
+
+
+def search_pieces(heading, html):
+    """What search indexes for a section: [(anchor, heading, text), ...], the section's own
+    heading going with the text before its first subheading."""
+    pieces = chunks(html)
+    lead = pieces.pop(0)[2] if pieces and not pieces[0][0] else ""
+    return [("", heading, lead), *pieces]
 
 
 def summarize(html, limit=160):

@@ -61,8 +61,15 @@ class EditConflict(Exception):
         super().__init__(f"{obj._meta.verbose_name} {obj.pk} was changed by someone else")
 
 
+class HelpLevel(models.TextChoices):
+    NONE = "", "No callout"
+    SOON = "soon", "See a doctor soon"
+    URGENT = "urgent", "Get urgent help"
+
+
 class Editable(models.Model):
-    """Draft/published status, and a version number that turns away stale saves."""
+    """Draft/published status, a version number that turns away stale saves, and an
+    optional "when to get help" callout."""
 
     status = models.CharField(
         max_length=10,
@@ -71,6 +78,20 @@ class Editable(models.Model):
         help_text="Readers see only published content. Use the preview link to check a draft.",
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    help_level = models.CharField(
+        "when to get help",
+        max_length=10,
+        choices=HelpLevel.choices,
+        blank=True,
+        default=HelpLevel.NONE,
+        help_text="Shows a “when to get help” box. Use only what the source says; quote it.",
+    )
+    help_note = models.TextField(
+        "help box text",
+        blank=True,
+        help_text="The text of the help box, in Markdown. Required when a level is chosen.",
+    )
+    help_html = models.TextField(editable=False, default="")
 
     class Meta:
         abstract = True
@@ -91,7 +112,15 @@ class Editable(models.Model):
                 if not bumped:
                     raise EditConflict(self)
                 self.version = expected_version + 1
+            self.help_html = markdown.render_markdown(self.help_note) if self.help_level else ""
             super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.help_level and not self.help_note.strip():
+            raise ValidationError(
+                {"help_note": "Write what readers should know, or choose no callout."}
+            )
 
     @property
     def is_published(self):
@@ -187,7 +216,7 @@ class Article(Editable):
     updated = models.DateTimeField(auto_now=True)
 
     objects = ArticleQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["version", "seed_hash"])
+    history = HistoricalRecords(excluded_fields=["version", "seed_hash", "help_html"])
 
     class Meta:
         ordering = ["pk"]
@@ -307,7 +336,14 @@ class Section(Editable):
 
     objects = SectionQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["version", "seed_hash", "body_html", "standalone_html", "anchors"]
+        excluded_fields=[
+            "version",
+            "seed_hash",
+            "help_html",
+            "body_html",
+            "standalone_html",
+            "anchors",
+        ]
     )
 
     class Meta:
@@ -335,6 +371,7 @@ class Section(Editable):
                     Section.objects.filter(pk=self.pk).values_list("article__slug", "slug").first()
                 )
             super().save(*args, **kwargs)
+            SearchEntry.rebuild_for(self)
             new_path = self.get_absolute_url()
             if old is not None and section_path(*old) != new_path:
                 record_redirects({section_path(*old): new_path})
@@ -406,3 +443,35 @@ def record_redirects(moves):
             site_id=site_id, old_path=old_path, defaults={"new_path": new_path}
         )
     Redirect.objects.filter(site_id=site_id, old_path=models.F("new_path")).delete()
+
+
+class SearchEntry(models.Model):
+    """One searchable piece of a section: the text before its first subheading, or one
+    subheading and the text under it. Rebuilt whenever the section is saved; the full-text
+    index over it (FTS5 on SQLite, a GIN index on PostgreSQL) is made in migration 0005."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="search_entries")
+    anchor = models.CharField(max_length=100, blank=True)
+    heading = models.CharField(max_length=300, blank=True)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["section", "pk"]
+        verbose_name_plural = "search entries"
+
+    def __str__(self):
+        return f"{self.section} #{self.anchor}" if self.anchor else str(self.section)
+
+    def get_absolute_url(self):
+        url = self.section.get_absolute_url()
+        return f"{url}#{self.anchor}" if self.anchor else url
+
+    @classmethod
+    def rebuild_for(cls, section):
+        cls.objects.filter(section=section).delete()
+        cls.objects.bulk_create(
+            cls(section=section, anchor=anchor, heading=heading, text=text)
+            for anchor, heading, text in markdown.search_pieces(
+                section.heading, section.standalone_html
+            )
+        )

@@ -1,39 +1,117 @@
-"""Public reading pages. Each costs a fixed, small number of queries (pinned in tests)."""
+"""Public reading pages, and the staff-only preview of drafts.
 
+Each page costs a fixed, small number of queries (pinned in tests), and readers get it from
+the page cache (articles/cache.py) until an editor saves something.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
+from .cache import public_page
 from .models import Article, Kind, Section
+from .search import MAX_QUERY_LENGTH, terms
+from .search import search as search_sections
 
 
+def staff_preview(view):
+    """The view with drafts included, for logged-in staff only; 404 for everyone else."""
+
+    @wraps(view)
+    def preview(request, *args, **kwargs):
+        if not (request.user.is_active and request.user.is_staff):
+            raise Http404
+        return view(request, *args, preview=True, **kwargs)
+
+    return preview
+
+
+@public_page
 def home(request):
     return render(
-        request, "articles/home.html", {"articles": Article.objects.all(), "topics": Kind}
+        request,
+        "articles/home.html",
+        {"articles": Article.objects.published(), "topics": Kind},
     )
 
 
+@public_page
 def topic(request, kind):
     kind = Kind(kind)
-    sections = Section.objects.of_kind(kind)
+    sections = Section.objects.published().of_kind(kind)
     return render(request, "articles/topic.html", {"kind": kind, "sections": sections})
 
 
-def article_detail(request, article):
-    article = get_object_or_404(Article.objects.with_sections(), slug=article)
-    return render(request, "articles/article.html", {"article": article})
+@public_page
+def article_detail(request, article, preview=False):
+    articles = Article.objects.with_sections(drafts=preview)
+    if not preview:
+        articles = articles.published()
+    article = get_object_or_404(articles, slug=article)
+    return render(request, "articles/article.html", {"article": article, "preview": preview})
 
 
-def section_detail(request, article, section):
-    section = get_object_or_404(
-        Section.objects.select_related("article"), article__slug=article, slug=section
-    )
+@public_page
+def section_detail(request, article, section, preview=False):
+    sections = Section.objects.select_related("article")
+    if not preview:
+        sections = sections.published()
+    section = get_object_or_404(sections, article__slug=article, slug=section)
     siblings = section.article.sections.only("heading", "slug", "kind", "article_id")
+    if not preview:
+        siblings = siblings.published()
     return render(
         request,
         "articles/section.html",
-        {"section": section, "article": section.article, "siblings": siblings},
+        {
+            "section": section,
+            "article": section.article,
+            "siblings": siblings,
+            "preview": preview,
+        },
     )
 
 
-def source(request, article):
-    article = get_object_or_404(Article, slug=article)
-    return render(request, "articles/source.html", {"article": article})
+@public_page
+def source(request, article, preview=False):
+    articles = Article.objects.all() if preview else Article.objects.published()
+    article = get_object_or_404(articles, slug=article)
+    return render(request, "articles/source.html", {"article": article, "preview": preview})
+
+
+@public_page
+def about(request):
+    return render(
+        request,
+        "articles/about.html",
+        {"articles": Article.objects.published(), "contact_email": settings.CONTACT_EMAIL},
+    )
+
+
+def search(request):
+    """Not cached: every query is its own page, and results must follow editors' saves."""
+    query = request.GET.get("q", "").strip()
+    too_long = len(query) > MAX_QUERY_LENGTH
+    results = search_sections(query) if query else []
+    return render(
+        request,
+        "articles/search.html",
+        {"query": query, "results": results, "too_long": too_long, "has_words": bool(terms(query))},
+    )
+
+
+@public_page
+def robots_txt(request):
+    sitemap_url = request.build_absolute_uri(reverse("articles:sitemap"))
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /preview/",
+        "Disallow: /markdownx/",
+        "Disallow: /search/",
+        f"Sitemap: {sitemap_url}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -8,6 +8,7 @@ and switches on HTTPS-only cookies, HSTS and the SSL redirect.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -75,6 +76,8 @@ else:
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# Where readers report mistakes (the About page).
+CONTACT_EMAIL = os.environ.get("DJANGO_CONTACT_EMAIL", "editors@nightcramps.example")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -88,20 +91,33 @@ INSTALLED_APPS = [
     # The redirects app (with sites) keeps old links working after a slug is renamed.
     "django.contrib.sites",
     "django.contrib.redirects",
+    "django.contrib.sitemaps",
     "markdownx",
+    "simple_history",
+    "axes",
     "articles",
 ]
 
 MIDDLEWARE = [
+    # The header-setting middleware come first so that every response carries the headers,
+    # static files (answered by whitenoise below) included.
     "django.middleware.security.SecurityMiddleware",
+    "cramps_site.middleware.cross_origin_resource_policy",
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Readers' pages from the cache, skipping everything below (see articles/cache.py).
+    "articles.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.redirects.middleware.RedirectFallbackMiddleware",
+    # Records which editor made each saved version.
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Login throttling; must come last (django-axes' documentation).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cramps_site.urls"
@@ -137,9 +153,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept (CONN_MAX_AGE above) as for PostgreSQL: opening the file and
+    # running these PRAGMAs costs more than a page's queries.
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first, so a locked-out account is refused before its password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (OWASP ASVS 2.2.1): 5 failed attempts for one account start a 15-minute
+# cool-off, so at most 20 failures an hour per account are possible.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# axes.W006 asks for IP-based lockouts too. Ours are per account, as the policy says: no
+# rotation of user agent, cookie or IP gets round them, and editors behind one office address
+# cannot lock each other out.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -154,7 +189,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Overridable so that tests and `make bench` collect into a folder of their own.
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
@@ -162,6 +198,32 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# The cache holds whole public pages (articles/cache.py). It must be shared by every worker
+# process, or a worker could serve a page from before an editor's save: Redis when REDIS_URL is
+# set (needed for more than one machine), otherwise files under var/, which every worker on
+# this machine reads. DJANGO_CACHE_DISABLED=1 caches nothing (`make bench` measures that).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if env_bool("DJANGO_CACHE_DISABLED"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+elif REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "cramps",
+            # Fail within a second rather than hold a worker until gunicorn's timeout.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "cache",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    }
 
 # Markdown: one function renders the admin preview and the pages (see articles/markdown.py).
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.markdown.render_markdown"
@@ -176,7 +238,28 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: markdownx falls back to the form's token when it cannot.
+CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+# Load balancers and monitors may probe the health check over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy (django-csp): nothing is allowed unless listed. The pages use only
+# their own stylesheet, one script file and images; the admin and the markdownx editor use
+# only static files too (no inline script or style), and the editor's live preview fetches
+# from this site (connect-src).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+    }
+}
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
@@ -184,9 +267,15 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = 31_536_000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    if env_bool("DJANGO_BEHIND_PROXY"):
-        # Trust X-Forwarded-Proto only when a proxy we run sets it (see docs/deploy.md).
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Preloading puts the domain, subdomains included, on the browsers' HTTPS-only list for
+    # good: the owner of the domain must choose that (DJANGO_HSTS_PRELOAD=1), so the deploy
+    # check's reminder (security.W021) is silenced until they do.
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]
+    # No SECURE_PROXY_SSL_HEADER: gunicorn believes X-Forwarded-Proto only from the proxy's
+    # address (forwarded_allow_ips in gunicorn.conf.py) and then tells Django the request is
+    # HTTPS; a header Django trusted itself could be sent by anyone reaching gunicorn.
 
 LOGGING = {
     "version": 1,

@@ -1,8 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
-from markdownx.views import ImageUploadView, MarkdownifyView
+from django.urls import include, path, re_path
+from markdownx.views import MarkdownifyView
 
-from articles.editor import staff_only
+from articles.editor import SafeImageUploadView, serve_upload, staff_only
+
+from . import views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,6 +14,13 @@ urlpatterns = [
         staff_only(MarkdownifyView.as_view()),
         name="markdownx_markdownify",
     ),
-    path("markdownx/upload/", staff_only(ImageUploadView.as_view()), name="markdownx_upload"),
+    path("markdownx/upload/", staff_only(SafeImageUploadView.as_view()), name="markdownx_upload"),
+    # Images editors uploaded (random names; see articles/editor.py).
+    re_path(r"^media/uploads/(?P<name>[0-9a-f]{32}\.(?:png|jpg|webp))$", serve_upload),
+    # For the proxy and monitoring; exempt from the HTTPS redirect (SECURE_REDIRECT_EXEMPT).
+    path("healthz", views.healthz, name="healthz"),
     path("", include("articles.urls")),
 ]
+
+# A database outage gets the site's own 503 page rather than its 500 page.
+handler500 = views.server_error

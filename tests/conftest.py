@@ -1,8 +1,19 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from articles.content import load_content
-from articles.models import Article, Kind, Section
+from articles.models import Article, Kind, Section, Status
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory):
+    """SQLite tests use a file, as the site does: threads and servers then share it."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["TEST"]["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +25,17 @@ def _test_settings(settings, tmp_path):
     }
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache(settings):
+    """Each test starts with an empty page cache of its own (articles/cache.py)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -32,6 +54,7 @@ def article(db):
         source_title="Test article as published",
         source_text="First paragraph.\n\nSecond paragraph.",
         intro="An introduction.",
+        status=Status.PUBLISHED,
     )
 
 
@@ -46,6 +69,7 @@ def make_section(article):
             "slug": f"section-{position}",
             "body": f"### Sub {position} {{#sub-{position}}}\n\nBody text {position}.",
             "position": position,
+            "status": Status.PUBLISHED,
         }
         values.update(fields)
         return Section.objects.create(**values)

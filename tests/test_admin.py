@@ -6,7 +6,9 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from articles.models import Article, Section
 
-SECTION_FIELDS = ("article", "kind", "status", "heading", "slug", "position", "body")
+SECTION_FIELDS = (
+    "article", "kind", "status", "heading", "slug", "position", "body", "help_level", "help_note"
+)  # fmt: skip
 
 
 def section_form(section, **changes):
@@ -21,7 +23,10 @@ def section_form(section, **changes):
 def article_form(article, **changes):
     data = {
         field: getattr(article, field)
-        for field in ("title", "slug", "status", "intro", "publisher", "publisher_category")
+        for field in (
+            "title", "slug", "status", "intro", "publisher", "publisher_category",
+            "help_level", "help_note",
+        )  # fmt: skip
     }
     data["base_version"] = article.version
     data |= {"source_title": article.source_title, "source_note": article.source_note}

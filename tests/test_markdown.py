@@ -38,10 +38,21 @@ XSS_VECTORS = [
     '<form action="https://evil.example"><button>go</button></form>',
     '<meta http-equiv="refresh" content="0;url=https://evil.example">',
     '<base href="https://evil.example/">',
-    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
 ]
-FORBIDDEN_TAGS = {"script", "style", "iframe", "object", "embed", "svg", "form", "meta", "base", "math"}
+FORBIDDEN_TAGS = {
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "form",
+    "meta",
+    "base",
+    "math",
+}
 
 
 class ElementCollector(HTMLParser):
@@ -103,7 +114,7 @@ def test_subheading_levels_follow_the_page():
 def test_editorial_notes_are_marked():
     html = render_markdown('!!! editorial "Editor\'s note"\n    Garbled in translation.')
     assert '<div class="admonition editorial">' in html
-    assert "<p class=\"admonition-title\">Editor's note</p>" in html
+    assert '<p class="admonition-title">Editor\'s note</p>' in html
 
 
 def test_unknown_classes_and_ids_are_dropped():

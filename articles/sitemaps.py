@@ -1,0 +1,73 @@
+from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps.views import sitemap
+from django.db.models import Max
+from django.urls import reverse
+
+from .models import Article, Kind, Section
+
+
+class SiteSitemap(Sitemap):
+    """Addresses on the host the sitemap was asked for, so no domain needs configuring (the
+    sites framework's Site would otherwise give its placeholder domain)."""
+
+    def __init__(self, domain):
+        self.domain = domain
+
+    def get_domain(self, site=None):
+        return self.domain
+
+
+class SectionSitemap(SiteSitemap):
+    changefreq = "monthly"
+
+    def items(self):
+        return Section.objects.published().select_related("article").order_by("article", "position")
+
+    def lastmod(self, section):
+        return max(section.updated, section.article.updated)
+
+
+class ArticleSitemap(SiteSitemap):
+    changefreq = "monthly"
+
+    def items(self):
+        return Article.objects.published()
+
+    def lastmod(self, article):
+        return article.updated
+
+
+class SourceSitemap(ArticleSitemap):
+    def location(self, article):
+        return article.get_source_url()
+
+
+class PageSitemap(SiteSitemap):
+    """The home page, the topic pages and the about page."""
+
+    def items(self):
+        return ["home", *Kind.values, "about"]
+
+    def location(self, name):
+        if name in Kind.values:
+            return reverse("articles:topic", kwargs={"kind": name})
+        return reverse(f"articles:{name}")
+
+    def lastmod(self, name):
+        sections = Section.objects.published()
+        if name in Kind.values:
+            sections = sections.filter(kind=name)
+        return sections.aggregate(latest=Max("updated"))["latest"]
+
+
+SITEMAPS = {
+    "pages": PageSitemap,
+    "articles": ArticleSitemap,
+    "sections": SectionSitemap,
+    "sources": SourceSitemap,
+}
+
+
+def sitemap_xml(request):
+    domain = request.get_host()
+    return sitemap(request, {name: cls(domain) for name, cls in SITEMAPS.items()})
