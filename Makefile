@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := .venv
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: help install run serve prepare superuser test test-sqlite test-postgres lint bench clean
+.PHONY: help install run serve prepare superuser browser test test-sqlite test-postgres lint bench clean
 
 help:
 	@echo "make run        install, prepare the database and content, serve on http://127.0.0.1:8000/"
@@ -45,13 +45,22 @@ lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 
-test-sqlite: install
+# Browser tests drive Debian's chromium (installed with apt when missing and run as root).
+browser:
+	scripts/ensure-chromium
+
+test-sqlite: install browser
 	.venv/bin/pytest
 
-test-postgres: install
+test-postgres: install browser
 	scripts/with-postgres .venv/bin/pytest
 
 test: lint test-sqlite test-postgres
+
+# gunicorn + production settings on loopback, loaded with wrk (Debian package); see the script.
+bench: install
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
+	$(PY) scripts/bench.py
 
 clean:
 	rm -rf .venv $(TOOLS) staticfiles .pytest_cache
