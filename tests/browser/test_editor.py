@@ -13,6 +13,7 @@ ADDED = (
     "Pull the toes towards the knee and hold for *twenty seconds*."
 )
 
+
 @pytest.fixture
 def section(content):
     return Section.objects.select_related("article").get(
