@@ -11,10 +11,12 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
 from articles.content import load_content
 
-from .support import PUBLIC_PAGES, open_page
+from .support import PUBLIC_PAGES, editors_group, open_page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -87,3 +89,26 @@ def content(transactional_db):
 def public_page(request, content):
     """(name, path) of one public page; a test using it runs once per page."""
     return request.param
+
+
+@pytest.fixture
+def log_in_editor(content, django_user_model, new_context, live_server):
+    """log_in_editor(username, **user_fields): a page of a new browser context, logged in as a
+    new member of the Editors group.
+
+    Logged in by session cookie: test_editor.py drives the login form; here it would only cost
+    two page loads per editor.
+    """
+    group = editors_group()
+
+    def log_in(username, **fields):
+        user = django_user_model.objects.create_user(username, is_staff=True, **fields)
+        user.groups.add(group)
+        client = Client()
+        client.force_login(user)
+        context = new_context()
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+        return context.new_page()
+
+    return log_in

@@ -1,0 +1,205 @@
+"""The editorial workflow in a real browser: drafts and preview, two editors at once, history
+and restore, and images; each checked from the reader's side as well."""
+
+import re
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from django.utils.formats import date_format
+from PIL import Image
+from playwright.sync_api import expect
+
+from articles.models import Section
+
+SPASM = "/articles/calf-muscle-spasm/"
+SPASM_TITLE = "How to treat and recover calf muscle spasm?"
+SPASM_RELIEF = "Three measures to relieve leg cramps and night pain"
+FOOT_RELIEF = "How does sleeping foot cramp do?"
+NOT_FOUND = "Page not found"
+IMAGE_WIDTH, IMAGE_HEIGHT = 40, 30
+UPLOADED_IMAGE = r"!\[\]\((/media/uploads/[0-9a-f]{32}\.png)\)"
+
+# A DataTransfer holding one file made from the bytes passed in, as a drag and drop carries it.
+DATA_TRANSFER_JS = """([name, type, bytes]) => {
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([new Uint8Array(bytes)], name, { type }));
+  return transfer;
+}"""
+# The image's width in pixels once the browser has decoded it; 0 when it cannot be shown.
+NATURAL_WIDTH_JS = "(img) => img.decode().then(() => img.naturalWidth, () => 0)"
+
+
+@pytest.fixture
+def spasm_relief(content):
+    return Section.objects.select_related("article").get(
+        article__slug="calf-muscle-spasm", slug="relief"
+    )
+
+
+@pytest.fixture
+def foot_relief(content):
+    return Section.objects.select_related("article").get(
+        article__slug="sleeping-foot-cramp", slug="relief"
+    )
+
+
+def change_url(section):
+    return f"/admin/articles/section/{section.pk}/change/"
+
+
+def save(page, button="Save"):
+    page.get_by_role("button", name=button, exact=True).click()
+
+
+def expect_not_found(response, page):
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text(NOT_FOUND)
+
+
+def drop_file(page, target, name, content_type, data):
+    """Drop a file onto target, as dragging it from the desktop does."""
+    transfer = page.evaluate_handle(DATA_TRANSFER_JS, [name, content_type, list(data)])
+    target.dispatch_event("drop", {"dataTransfer": transfer})
+
+
+def png_bytes():
+    buffer = BytesIO()
+    Image.new("RGB", (IMAGE_WIDTH, IMAGE_HEIGHT), "teal").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_draft_is_gone_for_readers_and_opens_in_the_editors_preview(
+    spasm_relief, log_in_editor, page
+):
+    reader = page
+    reader.goto(SPASM)  # readers see it first (and the page cache keeps this copy)
+    expect(reader.get_by_role("heading", level=2, name=SPASM_RELIEF)).to_be_visible()
+
+    editor = log_in_editor("editor")
+    editor.goto(change_url(spasm_relief))
+    editor.get_by_label("Status").select_option(label="Draft: only editors can see it")
+    save(editor, "Save and continue editing")
+    expect(editor.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    reader.goto(SPASM)
+    expect(reader.get_by_role("heading", level=1)).to_have_text(SPASM_TITLE)
+    expect(reader.locator("main")).not_to_contain_text(SPASM_RELIEF)
+    reader.goto("/relief/")
+    expect(reader.get_by_role("heading", level=2, name=FOOT_RELIEF)).to_be_visible()
+    expect(reader.locator("main")).not_to_contain_text(SPASM_RELIEF)
+    expect_not_found(reader.goto(spasm_relief.get_absolute_url()), reader)
+
+    editor.get_by_role("link", name="View on site").click()
+    expect(editor).to_have_url(re.compile(rf"/preview{SPASM}relief/$"))
+    expect(editor.locator(".preview-banner")).to_contain_text("Preview for editors")
+    expect(editor.get_by_role("heading", level=1)).to_have_text(SPASM_RELIEF)
+    expect(editor.get_by_text("Draft: readers do not see this section yet.")).to_be_visible()
+
+    expect_not_found(reader.goto(editor.url), reader)
+    expect(reader.locator("main")).not_to_contain_text(SPASM_RELIEF)
+
+
+def test_the_second_of_two_editors_is_told_who_saved_first_and_keeps_their_text(
+    spasm_relief, log_in_editor, page
+):
+    first = log_in_editor("ada", first_name="Ada", last_name="Okafor")
+    second = log_in_editor("ben", first_name="Ben", last_name="Hall")
+    first.goto(change_url(spasm_relief))
+    second.goto(change_url(spasm_relief))
+
+    first.locator("textarea.markdownx-editor").fill(
+        spasm_relief.body.replace("a hot towel", "a warm towel")
+    )
+    save(first)
+    expect(first.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    body = second.locator("textarea.markdownx-editor")
+    body.press("Control+End")
+    second.keyboard.type("\n\nBen's words: stretch the calf before bed.")
+    typed = body.input_value()
+    save(second)
+    saved = spasm_relief.last_change()
+    when = date_format(timezone.localtime(saved.history_date), "DATETIME_FORMAT")
+    expect(second.locator(".errorlist.nonfield")).to_contain_text(
+        f"Ada Okafor saved this section at {when}, after you opened it, so your changes have "
+        "not been saved."
+    )
+    expect(body).to_have_value(typed)
+
+    page.goto(spasm_relief.get_absolute_url())
+    expect(page.locator("main")).to_contain_text("you can use a warm towel for local hot compress")
+    expect(page.locator("main")).not_to_contain_text("Ben's words")
+
+
+def test_history_shows_the_change_word_by_word_and_revert_brings_the_old_text_back(
+    foot_relief, log_in_editor, django_user_model, page
+):
+    editor = log_in_editor("okafor")
+    # The change is saved here, as if in the admin: the other tests drive the editing itself.
+    foot_relief.body = foot_relief.body.replace("knead the cramped area", "rub the cramped area")
+    foot_relief._history_user = django_user_model.objects.get(username="okafor")
+    foot_relief.save()
+    page.goto(foot_relief.get_absolute_url())
+    expect(page.locator("main")).to_contain_text("rub the cramped area")
+
+    editor.goto(change_url(foot_relief))
+    editor.get_by_role("link", name="History").click()
+    rows = editor.locator("#change-history tbody tr")
+    newest = rows.first
+    expect(newest.locator(".history-diff del")).to_have_text("knead")
+    expect(newest.locator(".history-diff ins")).to_have_text("rub")
+    expect(newest).to_contain_text("okafor")  # who changed it
+
+    rows.nth(1).get_by_role("link", name=foot_relief.heading).click()
+    expect(editor.locator("textarea.markdownx-editor")).to_have_value(
+        re.compile("knead the cramped area")
+    )
+    editor.get_by_role("button", name="Revert").click()
+    expect(editor.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    page.goto(foot_relief.get_absolute_url())
+    expect(page.locator("main")).to_contain_text("knead the cramped area")
+    expect(page.locator("main")).not_to_contain_text("rub the cramped area")
+
+
+def test_a_dropped_png_shows_in_preview_and_page_and_an_svg_is_refused_with_the_reason(
+    foot_relief, log_in_editor, page, settings
+):
+    editor = log_in_editor("ada")
+    editor.goto(change_url(foot_relief))
+    body = editor.locator("textarea.markdownx-editor")
+    preview = editor.locator(".markdownx-preview")
+    expect(preview).to_contain_text("Massage the pain")  # the editor is ready
+
+    body.press("Control+End")
+    editor.keyboard.type("\n\n")
+    drop_file(editor, body, "calf.png", "image/png", png_bytes())
+    expect(body).to_have_value(re.compile(rf"\n\n{UPLOADED_IMAGE}$"))
+    src = re.search(UPLOADED_IMAGE, body.input_value()).group(1)
+    expect(preview.locator("img")).to_have_attribute("src", src)
+    assert preview.locator("img").evaluate(NATURAL_WIDTH_JS) == IMAGE_WIDTH
+
+    with_image = body.input_value()
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle r="5"/></svg>'
+    drop_file(editor, body, "diagram.svg", "image/svg+xml", svg)
+    refused = editor.locator(".markdownx").get_by_role("alert")
+    expect(refused).to_have_text(
+        "Only PNG, JPEG and WebP images can be uploaded. SVG is not accepted."
+    )
+    expect(refused).to_have_class(re.compile(r"\bupload-error\b"))
+    expect(body).to_have_value(with_image)  # no "Invalid response" typed into the text
+    uploads = Path(settings.MEDIA_ROOT) / "uploads"
+    assert [path.suffix for path in uploads.iterdir()] == [".png"]
+
+    save(editor)
+    expect(editor.locator(".messagelist .warning")).to_contain_text(
+        "1 image(s) have no description (alt text)"
+    )
+
+    page.goto(foot_relief.get_absolute_url())
+    image = page.locator("main .prose img")
+    expect(image).to_have_attribute("src", src)
+    assert image.evaluate(NATURAL_WIDTH_JS) == IMAGE_WIDTH
+    expect(page.locator("main")).not_to_contain_text("Invalid response")
