@@ -40,11 +40,6 @@ def _start_version():
     return cache.get(VERSION_KEY) or version
 
 
-def content_version():
-    """The current content version (started when the cache has none)."""
-    return cache.get(VERSION_KEY) or _start_version()
-
-
 def _bump():
     cache.set(VERSION_KEY, _new_version(), timeout=None)
 
@@ -90,12 +85,15 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
-            # Someone logged in (an editor): always a fresh page, never the readers' copy.
+            # Not a reader's page view. Someone logged in (an editor) always gets a fresh page,
+            # never the readers' copy, and their page never goes into the cache.
             response = self.get_response(request)
             if getattr(response, "public_page", False):
                 patch_cache_control(response, private=True, no_cache=True)
             return response
 
+        # Any other GET looks here too (it finds nothing): which view answers is known only
+        # after URL resolving, which a hit skips.
         key = _page_key(request)
         # One round trip for both (a single MGET on Redis).
         found = cache.get_many([VERSION_KEY, key])
@@ -104,6 +102,7 @@ class PageCacheMiddleware:
         entry = found.get(key)
         if entry is not None and entry[0] == version:
             response = HttpResponse(entry[2], content_type=entry[1])
+            response.headers["Content-Length"] = str(len(entry[2]))
         else:
             # Not cached, or from before the last save: render it (the version was read before
             # rendering, so a save meanwhile leaves this copy stamped with an old version).

@@ -185,7 +185,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# The site is in English only: without the translation machinery, every URL reversed and
+# template rendered is a little cheaper (about 8% of a page's rendering; see `make bench`).
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

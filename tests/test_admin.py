@@ -24,8 +24,14 @@ def article_form(article, **changes):
     data = {
         field: getattr(article, field)
         for field in (
-            "title", "slug", "status", "intro", "publisher", "publisher_category",
-            "help_level", "help_note",
+            "title",
+            "slug",
+            "status",
+            "intro",
+            "publisher",
+            "publisher_category",
+            "help_level",
+            "help_note",
         )  # fmt: skip
     }
     data["base_version"] = article.version

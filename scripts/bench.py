@@ -1,0 +1,440 @@
+"""`make bench`: how fast and how big the site is, served the way production serves it.
+
+Prepares a throwaway site (SQLite in a temp folder, the shipped content, collectstatic), starts
+gunicorn with the repo's config and production settings on a free loopback port, and loads it
+with wrk: each page with a warm cache, then again from a second gunicorn whose cache never
+keeps anything (every request rendered). Throughput is compared with the floor, a view
+returning a fixed small response through the same gunicorn and middleware (scripts/bench_urls.py),
+measured in the same run. Then SQL queries per page with an empty cache, for the shipped
+content and for an article of 6, 60 and 600 sections, and the sizes of a page, the CSS and the
+script. Exits 1 when a target is missed.
+
+    .venv/bin/python scripts/bench.py [--seconds 6] [--connections 10]
+"""
+
+import argparse
+import gzip
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).parent / "gunicorn")
+
+PAGES = {
+    "home": "/",
+    "topic": "/relief/",
+    "article": "/articles/calf-muscle-spasm/",
+    "section": "/articles/calf-muscle-spasm/relief/",
+}
+FLOOR = "/bench/floor/"
+TARGET_WARM = 0.8
+TARGET_COLD = 0.3
+MAX_QUERIES = 4
+MAX_HTML = 40 * 1024
+MAX_CSS = 20 * 1024
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def site_env(tmp):
+    """Production settings from the environment, as on a server, but for plain-HTTP loopback."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "GUNICORN_")) and key not in {"DATABASE_URL", "REDIS_URL"}
+    }
+    env.update(
+        DJANGO_PRODUCTION="1",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        # wrk speaks plain HTTP; HSTS, secure cookies and the rest stay on.
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_VAR_DIR=str(tmp),
+        DJANGO_STATIC_ROOT=str(tmp / "static"),
+        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
+        DJANGO_LOG_LEVEL="WARNING",
+        PYTHONPATH=os.pathsep.join([str(ROOT / "scripts"), str(ROOT)]),
+    )
+    return env
+
+
+def run(command, **kwargs):
+    """subprocess.run for the fixed commands below (no shell, no outside input)."""
+    return subprocess.run(command, cwd=ROOT, check=True, **kwargs)  # noqa: S603
+
+
+def manage(env, *args):
+    run([PYTHON, "manage.py", *args], env=env, stdout=subprocess.DEVNULL)
+
+
+class Gunicorn:
+    """gunicorn with the repo's config, serving the site plus the floor view."""
+
+    def __init__(self, env, tmp, name):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = open(tmp / f"gunicorn-{name}.log", "wb")  # noqa: SIM115 (closed in stop)
+        env = {
+            **env,
+            "DJANGO_SETTINGS_MODULE": "bench_settings",
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+        }
+        self.env = env
+        self.process = subprocess.Popen(  # noqa: S603 (a fixed command)
+            [GUNICORN, "-c", "cramps_site/gunicorn.conf.py", "cramps_site.wsgi"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn exited; see {self.log.name}")
+            try:
+                if self.get("/healthz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"gunicorn did not answer within 30 s; see {self.log.name}")
+
+    def get(self, path):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+    def workers(self):
+        """The number of workers the config asks for (gunicorn also restarts them now and then)."""
+        config = run(
+            [GUNICORN, "-c", "cramps_site/gunicorn.conf.py", "--print-config", "cramps_site.wsgi"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+        ).stdout
+        return int(re.search(r"^workers\s*=\s*(\d+)", config, re.M).group(1))
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+
+def wrk(url, seconds, connections):
+    """One wrk run: requests per second, p50 and p99 latency (ms), errors."""
+    out = run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],  # noqa: S607
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+    ).stdout
+
+    def latency(percent):
+        found = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not found:
+            raise SystemExit(f"Could not read wrk's output:\n{out}")
+        value, unit = found.groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    if socket_errors := re.search(r"Socket errors: (.*)", out):
+        errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1)))
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": latency(50),
+        "p99": latency(99),
+        "errors": errors,
+    }
+
+
+def measure(server, seconds, connections, warm, rounds=3):
+    """Each page against the floor, alternating in short runs.
+
+    The machine may be shared: the floor and the page take turns (`rounds` times each, the
+    page's seconds split between them), so a busy neighbour slows both alike, and a page's
+    ratio is its mean throughput over the floor's mean measured alongside it.
+    """
+    slice_ = max(1, round(seconds / rounds))
+    results, floors = {}, []
+    for name, path in PAGES.items():
+        if warm:
+            server.get(path)  # the first request renders and stores the page
+        runs, beside = [], []
+        for _ in range(rounds):
+            beside.append(wrk(server.base + FLOOR, slice_, connections))
+            runs.append(wrk(server.base + path, slice_, connections))
+        floors += beside
+        results[name] = combine(runs)
+        results[name]["ratio"] = results[name]["rps"] / combine(beside)["rps"]
+    return {"floor": {**combine(floors), "ratio": 1.0}, **results}
+
+
+def combine(runs):
+    """Several wrk runs of one address as one: mean throughput, median p50, worst p99."""
+    return {
+        "rps": sum(r["rps"] for r in runs) / len(runs),
+        "p50": sorted(r["p50"] for r in runs)[len(runs) // 2],
+        "p99": max(r["p99"] for r in runs),
+        "errors": sum(r["errors"] for r in runs),
+    }
+
+
+def count_queries(env):
+    """SQL queries per page, empty cache, from a child process (Django set up in-process)."""
+    out = run(
+        [PYTHON, __file__, "--count-queries"],
+        env={
+            **env,
+            "DJANGO_SETTINGS_MODULE": "cramps_site.settings",
+            "DJANGO_CACHE_DISABLED": "1",
+            "DATABASE_URL": f"sqlite:///{Path(env['DJANGO_VAR_DIR']) / 'queries.sqlite3'}",
+        },
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+def _count_queries_here():
+    """Runs in the child: a fresh database, Django's test client, CaptureQueriesContext."""
+    import django
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    django.setup()
+    setup_test_environment()  # the test client's host, 'testserver', becomes allowed
+    call_command("migrate", verbosity=0)
+    call_command("load_content", verbosity=0)
+
+    from articles.models import Article, Kind, Section, Status
+
+    client = Client()
+
+    def queries(path):
+        with CaptureQueriesContext(connection) as captured:
+            status = client.get(path).status_code
+        assert status == 200, (path, status)
+        return len(captured)
+
+    shipped = {name: queries(path) for name, path in PAGES.items()}
+    shipped["source"] = queries("/articles/calf-muscle-spasm/source/")
+    columns = {"shipped content": shipped}
+    article = Article.objects.create(
+        title="Bench",
+        slug="bench",
+        publisher="Bench",
+        source_title="Bench",
+        source_text="Bench.",
+        intro="Bench.",
+        status=Status.PUBLISHED,
+    )
+    kinds = list(Kind)
+    for total in (6, 60, 600):
+        for n in range(article.sections.count() + 1, total + 1):
+            Section.objects.create(
+                article=article,
+                kind=kinds[n % 3],
+                heading=f"Heading {n}",
+                slug=f"section-{n}",
+                body=f"### Sub {n} {{#sub-{n}}}\n\nBody text {n}.",
+                position=n,
+                status=Status.PUBLISHED,
+            )
+        columns[f"{total} sections"] = {
+            "home": queries("/"),
+            "topic": queries("/relief/"),
+            "article": queries("/articles/bench/"),
+            "section": queries("/articles/bench/section-1/"),
+            "source": queries("/articles/bench/source/"),
+        }
+    print(json.dumps(columns))
+
+
+def sizes(server, static_root):
+    """Bytes, raw and compressed, of the biggest article page, the CSS and the script."""
+    rows = {}
+    for path in ("/articles/calf-muscle-spasm/", "/articles/sleeping-foot-cramp/"):
+        html = server.get(path)[1]
+        rows[f"HTML {path}"] = html
+    manifest = json.loads((static_root / "staticfiles.json").read_text())["paths"]
+    for name in ("css/site.css", "js/share.js"):
+        rows[f"{name} ({manifest[name]})"] = (static_root / manifest[name]).read_bytes()
+
+    import brotli
+
+    table = {}
+    for label, data in rows.items():
+        table[label] = {
+            "raw": len(data),
+            "gzip": len(gzip.compress(data, compresslevel=6)),
+            "brotli": len(brotli.compress(data, quality=11)),
+        }
+    article_html = rows["HTML /articles/calf-muscle-spasm/"].decode()
+    # JSON data blocks (structured data) are never run, so they do not count as scripts.
+    scripts = [
+        tag
+        for tag in re.findall(r"<script\b[^>]*>", article_html)
+        if not re.search(r"""type=["']?application/(ld\+)?json""", tag)
+    ]
+    inline_scripts = [tag for tag in scripts if "src=" not in tag]
+    return table, inline_scripts, scripts
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()  # noqa: S603, S607
+    return (
+        f"{cpu}, {len(os.sched_getaffinity(0))} cores available, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB; "
+        f"{platform.system()} {platform.release()}; Python {platform.python_version()}; "
+        f"wrk {wrk_version[1] if len(wrk_version) > 1 else '?'}"
+    )
+
+
+def kb(n):
+    return f"{n / 1024:.1f} KB"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--seconds", type=int, default=6, help="of load per page, and as much for its floor"
+    )
+    parser.add_argument("--connections", type=int, default=10, help="wrk connections")
+    parser.add_argument("--count-queries", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.count_queries:
+        return _count_queries_here()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+
+    failures = []
+
+    def check(ok, what):
+        if not ok:
+            failures.append(what)
+        return "PASS" if ok else "FAIL"
+
+    with tempfile.TemporaryDirectory(prefix="cramps-bench.") as tmp_name:
+        tmp = Path(tmp_name)
+        env = site_env(tmp)
+        print("Preparing a throwaway site (migrate, load_content, collectstatic)...", flush=True)
+        manage(env, "migrate", "--noinput")
+        manage(env, "load_content")
+        manage(env, "collectstatic", "--noinput")
+
+        workers = None
+        runs = {}
+        for mode, extra in (("warm", {}), ("cold", {"DJANGO_CACHE_DISABLED": "1"})):
+            print(f"Loading it with wrk: {mode} cache...", flush=True)
+            server = Gunicorn({**env, **extra}, tmp, mode)
+            try:
+                runs[mode] = measure(server, args.seconds, args.connections, mode == "warm")
+                if mode == "warm":
+                    size_table, inline_scripts, scripts = sizes(server, tmp / "static")
+                    workers = server.workers()
+            finally:
+                server.stop()
+        print("Counting queries...", flush=True)
+        queries = count_queries(env)
+
+    print()
+    print(f"Machine: {machine()}")
+    print(
+        f"gunicorn: {workers} sync workers (cramps_site/gunicorn.conf.py), production settings; "
+        f"wrk: 2 threads, {args.connections} connections, {args.seconds} s per page "
+        "in 3 runs, each after a run of the floor"
+    )
+    for mode, target in (("warm", TARGET_WARM), ("cold", TARGET_COLD)):
+        title = "warm cache" if mode == "warm" else "empty cache (every request rendered)"
+        print(f"\nThroughput, {title}; target: pages at {target} of the floor or more, no errors")
+        print(f"  {'':16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'x floor':>9}")
+        for name, r in runs[mode].items():
+            is_floor = name == "floor"
+            verdict = (
+                check(r["errors"] == 0, f"{mode} {name}: errors")
+                if is_floor
+                else check(
+                    r["ratio"] >= target and r["errors"] == 0,
+                    f"{mode} {name}: {r['ratio']:.2f} of the floor, {r['errors']} errors",
+                )
+            )
+            print(
+                f"  {name:16}{r['rps']:9.0f}{r['p50']:9.2f}{r['p99']:9.2f}"
+                f"{r['errors']:8d}{r['ratio']:9.2f}  {verdict}"
+            )
+
+    print(f"\nSQL queries per page, empty cache; target: at most {MAX_QUERIES}, same for 6 and 600")
+    columns = list(queries)
+    print(f"  {'':10}" + "".join(f"{c:>17}" for c in columns))
+    for page in queries[columns[0]]:
+        counts = [queries[c][page] for c in columns]
+        ok = max(counts) <= MAX_QUERIES and (
+            queries["6 sections"][page] == queries["600 sections"][page]
+        )
+        verdict = check(ok, f"queries for {page}: {counts}")
+        print(f"  {page:10}" + "".join(f"{n:>17}" for n in counts) + f"  {verdict}")
+
+    print(f"\nSizes (gzip -6, brotli -q 11); targets: HTML < {kb(MAX_HTML)}, CSS < {kb(MAX_CSS)}")
+    print(f"  {'':64}{'raw':>10}{'gzip':>10}{'brotli':>10}")
+    for label, row in size_table.items():
+        limit = MAX_HTML if label.startswith("HTML") else MAX_CSS if ".css" in label else None
+        verdict = check(row["raw"] < limit, f"size of {label}") if limit else ""
+        print(
+            f"  {label:64}{kb(row['raw']):>10}{kb(row['gzip']):>10}{kb(row['brotli']):>10}"
+            f"  {verdict}"
+        )
+    deferred = all(re.search(r"\b(defer|async)\b", tag) for tag in scripts)
+    verdict = check(not inline_scripts and deferred, "a script is needed to read")
+    print(
+        f"  Scripts on an article page: {len(scripts)}, all external and deferred, "
+        f"none inline; the text is in the HTML  {verdict}"
+    )
+
+    print()
+    if failures:
+        print("FAIL: " + "; ".join(failures))
+        return 1
+    print("PASS: every target met.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,278 @@
+"""Hardening, checked on the site as production serves it (gunicorn, production settings).
+
+Requests come "through the proxy": from loopback, which gunicorn trusts, with
+X-Forwarded-Proto: https, so Django sees HTTPS exactly as behind deploy/nginx.conf.
+"""
+
+import re
+import subprocess
+import sys
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from .servers import (
+    ROOT,
+    Client,
+    Gunicorn,
+    form_fields,
+    links,
+    prepare_site,
+    production_env,
+    throwaway_database,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+SAFE_REFERRER_POLICIES = {
+    "no-referrer",
+    "same-origin",
+    "strict-origin",
+    "strict-origin-when-cross-origin",
+}
+
+
+def test_deploy_check_passes_with_production_settings(tmp_path):
+    env = production_env(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    del env["DJANGO_SECURE_SSL_REDIRECT"]  # on, as on a real server
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("secure-site")
+    with throwaway_database(tmp) as database_url:
+        env = production_env(tmp / "var", database_url)
+        prepare_site(env)
+        server = Gunicorn(env, tmp / "gunicorn.log")
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def https_client(server):
+    """A client whose requests arrive as through the HTTPS proxy, with the Origin it sets."""
+    origin = f"https://127.0.0.1:{server.port}"
+    return Client(server.url, headers={"X-Forwarded-Proto": "https", "Origin": origin})
+
+
+def public_pages(client):
+    """Every page a reader can reach: the links from the home page onwards and the sitemap."""
+    sitemap = client.get("/sitemap.xml")
+    todo = ["/"] + [
+        urllib.parse.urlsplit(loc).path for loc in re.findall(r"<loc>([^<]+)</loc>", sitemap.text)
+    ]
+    seen = {}
+    while todo and len(seen) < 200:
+        path = todo.pop()
+        if path in seen or path.startswith(("/static/", "/admin/", "/media/")):
+            continue
+        response = client.get(path)
+        seen[path] = response
+        if response.headers.get_content_type() == "text/html":
+            todo.extend(links(response.text) - seen.keys())
+    return seen
+
+
+def assert_hardened(response, where):
+    headers = response.headers
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains", where
+    policy = {
+        directive.split()[0]: directive.split()[1:]
+        for directive in headers["Content-Security-Policy"].split(";")
+        if directive.strip()
+    }
+    assert policy["default-src"] == ["'none'"], where
+    assert policy["script-src"] == ["'self'"], where
+    assert policy["frame-ancestors"] == ["'none'"], where
+    assert policy["form-action"] == ["'self'"], where
+    for sources in policy.values():
+        assert not {"'unsafe-inline'", "'unsafe-eval'", "*"} & set(sources), where
+    assert headers["X-Content-Type-Options"] == "nosniff", where
+    assert headers["X-Frame-Options"] == "DENY", where
+    assert headers["Referrer-Policy"] in SAFE_REFERRER_POLICIES, where
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin", where
+    assert headers["Cross-Origin-Resource-Policy"] == "same-origin", where
+
+
+def test_every_public_page_carries_the_security_headers(site):
+    pages = public_pages(https_client(site))
+    assert len(pages) >= 15, sorted(pages)  # home, topics, articles, sections, sources, ...
+    for path, response in pages.items():
+        assert response.status == 200, path
+        assert_hardened(response, path)
+
+
+def test_other_responses_carry_them_too(site):
+    client = https_client(site)
+    login = client.get("/admin/login/")
+    assert login.status == 200
+    assert_hardened(login, "admin login")
+    not_found = client.get("/articles/no-such-article/")
+    assert not_found.status == 404
+    assert_hardened(not_found, "404")
+    static = client.get("/static/css/site.css")
+    assert static.status == 200
+    assert_hardened(static, "static file")
+    assert_hardened(client.get("/healthz"), "health check")
+    etag = client.get("/").headers["ETag"]
+    not_modified = client.get("/", headers={"If-None-Match": etag})
+    assert not_modified.status == 304
+    assert_hardened(not_modified, "304")
+
+
+def test_plain_http_is_redirected_to_https(tmp_path):
+    env = production_env(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    del env["DJANGO_SECURE_SSL_REDIRECT"]
+    server = Gunicorn(env, tmp_path / "gunicorn.log", workers=1, wait_for_health=False)
+    try:
+        response = Client(server.url).get("/relief/")
+        assert response.status == 301
+        assert response.headers["Location"] == f"https://127.0.0.1:{server.port}/relief/"
+        # The health check answers over plain HTTP, for load balancers (no database here: 503).
+        assert Client(server.url).get("/healthz").status in {200, 503}
+    finally:
+        server.stop()
+
+
+def cookie_attributes(response):
+    """{name: set of lower-cased attributes} from a response's Set-Cookie headers."""
+    cookies = {}
+    for header in response.headers.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        cookies[name] = {part.strip().lower() for part in rest.split(";")[1:]}
+    return cookies
+
+
+def test_cookies_are_secure_httponly_and_samesite(site):
+    client = https_client(site)
+    login_page = client.get("/admin/login/")
+    form = form_fields(login_page.text, "login-form")
+    form.update(username="editor", password="a long editor password", next="/admin/")
+    logged_in = client.post(
+        "/admin/login/",
+        form,
+        headers={"Referer": f"https://127.0.0.1:{site.port}/admin/login/"},
+    )
+    assert logged_in.status == 302, logged_in.text[:2000]
+    cookies = {**cookie_attributes(login_page), **cookie_attributes(logged_in)}
+    assert {"csrftoken", "sessionid"} <= cookies.keys()
+    for name, attributes in cookies.items():
+        assert "secure" in attributes, name
+        assert "httponly" in attributes, name
+        assert "samesite=lax" in attributes, name
+
+
+@pytest.fixture(scope="module")
+def editor(site):
+    client = https_client(site)
+    client.headers["Referer"] = f"https://127.0.0.1:{site.port}/admin/"
+    client.log_in()
+    return client
+
+
+def section_change_path(editor):
+    changelist = editor.get("/admin/articles/section/")
+    return sorted(
+        link.split("?")[0]
+        for link in links(changelist.text)
+        if re.fullmatch(r"/admin/articles/section/\d+/change/(\?.*)?", link)
+    )[0]
+
+
+@pytest.mark.parametrize("page", ["/admin/", "/admin/articles/section/", "change form"])
+def test_the_admin_needs_nothing_the_policy_forbids(editor, page):
+    path = section_change_path(editor) if page == "change form" else page
+    response = editor.get(path)
+    assert response.status == 200
+    assert_hardened(response, path)
+    html = response.text
+    # No inline script, style or event handler: 'self' alone would block them.
+    for tag in re.findall(r"<script\b[^>]*>", html):
+        assert "src=" in tag or re.search(r'type="application/(ld\+)?json"', tag), tag
+    assert not re.search(r"<style\b", html)
+    assert not re.search(r"\sstyle=", html)
+    assert not re.search(r"\son[a-z]+=", html)
+    assert "javascript:" not in html
+    # Every script and stylesheet comes from this site and loads.
+    assets = re.findall(r'<script\b[^>]*\bsrc="([^"]+)"', html) + re.findall(
+        r'<link\b[^>]*rel="stylesheet"[^>]*href="([^"]+)"', html
+    )
+    assert assets
+    for asset in assets:
+        assert asset.startswith("/") and not asset.startswith("//"), asset
+        assert editor.get(asset).status == 200, asset
+
+
+def test_the_markdownx_editor_works_under_the_policy(editor):
+    html = editor.get(section_change_path(editor)).text
+    assert 'class="markdownx"' in html
+    assert re.search(r'<script\b[^>]*src="/static/markdownx/js/markdownx[^"]*\.js"', html)
+    # The live preview: the editor's script posts the text to this site (connect-src 'self').
+    token = form_fields(html, "section_form")["csrfmiddlewaretoken"]
+    preview = editor.post(
+        "/markdownx/markdownify/", {"content": "### Hello {#hello}", "csrfmiddlewaretoken": token}
+    )
+    assert preview.status == 200
+    assert 'id="hello"' in preview.text
+
+
+def test_the_admin_and_editor_run_in_a_browser_without_policy_violations(site, tmp_path):
+    """In Chromium: the change form loads, the live preview updates, nothing is blocked."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-chromium as root.", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    violations = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            # Plain HTTP to loopback, which Chromium counts as a secure context (Secure cookies
+            # are kept); the policy is the same as over HTTPS.
+            context = browser.new_context(base_url=site.url)
+            context.set_default_timeout(10_000)
+            page = context.new_page()
+            page.add_init_script(
+                "document.addEventListener('securitypolicyviolation', e =>"
+                " (window.__violations = window.__violations || []).push("
+                "e.violatedDirective + ' ' + e.blockedURI));"
+            )
+            page.on(
+                "console",
+                lambda message: (
+                    violations.append(message.text)
+                    if "Content Security Policy" in message.text
+                    else None
+                ),
+            )
+            page.goto("/admin/login/")
+            page.fill("#id_username", "editor")
+            page.fill("#id_password", "a long editor password")
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_url("**/admin/")
+            page.goto(section_change_path_in(page))
+            textarea = page.locator("textarea.markdownx-editor")
+            textarea.fill("### Checked in a browser {#checked}\n\nUnder the policy.")
+            page.locator(".markdownx-preview #checked").wait_for()
+            violations += page.evaluate("window.__violations || []")
+        finally:
+            browser.close()
+    assert violations == []
+
+
+def section_change_path_in(page):
+    page.goto("/admin/articles/section/")
+    href = page.locator("#result_list tbody th a").first.get_attribute("href")
+    return href.split("?")[0]
