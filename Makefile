@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := .venv
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: help install run serve prepare superuser browser test test-sqlite test-postgres lint bench clean
+.PHONY: help install install-site run serve prepare superuser browser test test-sqlite test-postgres lint bench clean
 
 help:
 	@echo "make run        install, prepare the database and content, serve on http://127.0.0.1:8000/"
@@ -23,13 +23,15 @@ $(UV):
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-.venv/.synced: $(UV) pyproject.toml uv.lock
+# Everything, test tools included (make test).
+install: $(UV)
 	$(UV) sync --locked --all-groups
-	@touch $@
 
-install: .venv/.synced
+# Only what the site needs to run; --inexact leaves the test tools alone if they are there.
+install-site: $(UV)
+	$(UV) sync --locked --no-dev --inexact
 
-prepare: install
+prepare: install-site
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_content
 	$(MANAGE) collectstatic --noinput --verbosity 0
@@ -59,7 +61,9 @@ test: lint test-sqlite test-postgres
 
 # gunicorn + production settings on loopback, loaded with wrk (Debian package); see the script.
 bench: install
-	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk" >&2; exit 1; }
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
+		{ echo "make bench needs wrk: run 'sudo apt-get install wrk'" >&2; exit 1; }
 	$(PY) scripts/bench.py
 
 clean:
