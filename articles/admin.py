@@ -2,6 +2,7 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -38,6 +39,8 @@ class VersionCheckedForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
+            # An edit form always says which version it started from (none when adding).
+            self.fields["base_version"].required = True
             # From the database, not the instance: a restored old version starts from the
             # current one too.
             self.fields["base_version"].initial = self._current_version()
@@ -115,12 +118,13 @@ class SectionInline(admin.TabularInline):
 
     model = Section
     fields = ("position", "heading", "kind", "status", "slug", "updated")
-    readonly_fields = ("heading", "kind", "status", "slug", "updated")
+    # Read-only: a section is changed in its own form, where edit conflicts are checked.
+    readonly_fields = fields
     ordering = ("position", "pk")
     extra = 0
     show_change_link = True
     can_delete = False
-    verbose_name_plural = "Sections (open one to edit its text; reorder with the position)"
+    verbose_name_plural = "Sections (open one to edit it, its position included)"
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -181,11 +185,11 @@ class ArticleAdmin(EditorialAdmin):
         return ("source_text", "created", "updated") if obj else ("created", "updated")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("sections")
+        return super().get_queryset(request).annotate(section_total=Count("sections"))
 
-    @admin.display(description="sections")
+    @admin.display(description="sections", ordering="section_total")
     def section_count(self, obj):
-        return obj.sections.count()
+        return obj.section_total
 
     @admin.display(description="next review due", ordering="next_review_due")
     def review_due(self, obj):

@@ -29,6 +29,7 @@ SECTION_FIELDS = (
 
 
 def fingerprint(values):
+    values = {k: v.replace("\r\n", "\n") if isinstance(v, str) else v for k, v in values.items()}
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
@@ -92,11 +93,22 @@ def load_content(content_dir=CONTENT_DIR):
         key, shipped, source_text, sections = read_manifest(manifest)
         article = Article.objects.filter(seed_key=key).first()
         if article is None:
+            if Article.history.filter(seed_key=key).exists():
+                counts["articles kept as removed"] += 1  # an editor deleted it: respect that
+                continue
             # The source text is set once, when the article is first loaded, and never again.
             article = Article(seed_key=key, source_text=source_text)
         _sync(article, ARTICLE_FIELDS, shipped, counts, "articles")
         existing = {section.seed_key: section for section in article.sections.all()}
+        loaded_before = set(
+            Section.history.filter(article_id=article.pk).values_list("seed_key", flat=True)
+        )
         for section_key, values in sections:
-            section = existing.get(section_key) or Section(article=article, seed_key=section_key)
+            section = existing.get(section_key)
+            if section is None and section_key in loaded_before:
+                # Deleted or moved to another article by an editor: not brought back.
+                counts["sections kept as removed"] += 1
+                continue
+            section = section or Section(article=article, seed_key=section_key)
             _sync(section, SECTION_FIELDS, values, counts, "sections")
     return counts

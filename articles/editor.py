@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from markdownx.views import ImageUploadView
 from PIL import Image, UnidentifiedImageError
 
@@ -76,6 +76,7 @@ class ImageUploadForm(forms.Form):
         image = self.image
         if self.image_format == "JPEG" and image.mode not in {"RGB", "L"}:
             image = image.convert("RGB")
+        image.info.clear()  # Pillow would carry comments, EXIF and ICC over into the copy
         image.save(buffer, format=self.image_format)
         name = default_storage.save(
             f"{UPLOAD_DIR}/{uuid.uuid4().hex}.{extension}", ContentFile(buffer.getvalue())
@@ -84,7 +85,17 @@ class ImageUploadForm(forms.Form):
 
 
 class SafeImageUploadView(ImageUploadView):
+    """markdownx's upload view with our form; it answers the editor's script only."""
+
     form_class = ImageUploadForm
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if request.headers.get("x-requested-with") != "XMLHttpRequest":
+            return JsonResponse(
+                {"image": ["Upload images by dropping them into the editor."]}, status=400
+            )
+        return super().post(request, *args, **kwargs)
 
 
 def serve_upload(request, name):

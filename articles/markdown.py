@@ -21,7 +21,8 @@ from markdown.treeprocessors import Treeprocessor
 ARTICLE_HEADING_LEVEL = 3
 STANDALONE_HEADING_LEVEL = 2
 
-ANCHOR_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# toc makes repeated headings unique with "_1", "_2": allowed, or those ids would be dropped.
+ANCHOR_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 HEADING_TAGS = {f"h{level}" for level in range(2, 7)}
 
 ALLOWED_TAGS = HEADING_TAGS | {

@@ -13,6 +13,7 @@ from . import markdown
 
 # Ids the page templates use themselves; a subheading anchor must not take one of them.
 RESERVED_ANCHORS = {"main", "contents", "share-status", "source-text", "site-search"}
+MAX_ANCHOR_LENGTH = 80
 # Addresses under /articles/<article>/ that are pages of their own, not sections.
 RESERVED_SECTION_SLUGS = {"source"}
 
@@ -93,6 +94,8 @@ class Editable(models.Model):
     )
     help_html = models.TextField(editable=False, default="")
 
+    text_fields = ("help_note",)  # Markdown fields, subclasses add theirs
+
     class Meta:
         abstract = True
 
@@ -102,18 +105,29 @@ class Editable(models.Model):
         The check and the version bump are one conditional UPDATE, so of many saves that start
         from the same version exactly one wins, on SQLite and PostgreSQL alike.
         """
+        self.normalize_text()
         with transaction.atomic():
-            if expected_version is not None and self.pk is not None:
-                bumped = (
-                    type(self)
-                    ._default_manager.filter(pk=self.pk, version=expected_version)
-                    .update(version=models.F("version") + 1)
+            manager = type(self)._default_manager
+            if self.pk is not None and expected_version is not None:
+                bumped = manager.filter(pk=self.pk, version=expected_version).update(
+                    version=models.F("version") + 1
                 )
                 if not bumped:
                     raise EditConflict(self)
                 self.version = expected_version + 1
+            elif self.pk is not None:
+                # Saves from code (the loader, the shell) move the version on too, so an
+                # editor's form opened before them is refused instead of overwriting them.
+                current = manager.filter(pk=self.pk).values_list("version", flat=True).first()
+                self.version = (current or 0) + 1
             self.help_html = markdown.render_markdown(self.help_note) if self.help_level else ""
             super().save(*args, **kwargs)
+
+    def normalize_text(self):
+        """Browsers send textarea line breaks as CRLF; store one form, or every save would
+        look like a change to the content loader and in the history's differences."""
+        for field in self.text_fields:
+            setattr(self, field, getattr(self, field).replace("\r\n", "\n"))
 
     def clean(self):
         super().clean()
@@ -216,6 +230,7 @@ class Article(Editable):
     updated = models.DateTimeField(auto_now=True)
 
     objects = ArticleQuerySet.as_manager()
+    text_fields = ("intro", "help_note")
     history = HistoricalRecords(excluded_fields=["version", "seed_hash", "help_html"])
 
     class Meta:
@@ -225,6 +240,7 @@ class Article(Editable):
         return self.title
 
     def save(self, *args, **kwargs):
+        self.normalize_text()
         self.intro_html = markdown.render_markdown(self.intro, heading_level=2)
         self.description = markdown.summarize(self.intro_html)
         self.lead = markdown.first_paragraph(self.intro_html)
@@ -233,7 +249,8 @@ class Article(Editable):
             if self.pk is not None:
                 old_slug = Article.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
             super().save(*args, **kwargs)
-            if old_slug and old_slug != self.slug:
+            # A draft's old address was never public: nothing to keep working (nor to reveal).
+            if old_slug and old_slug != self.slug and self.is_published:
                 record_redirects(self._moves_from(old_slug))
 
     def get_absolute_url(self):
@@ -335,6 +352,7 @@ class Section(Editable):
     updated = models.DateTimeField(auto_now=True)
 
     objects = SectionQuerySet.as_manager()
+    text_fields = ("body", "help_note")
     history = HistoricalRecords(
         excluded_fields=[
             "version",
@@ -363,17 +381,20 @@ class Section(Editable):
         return self.heading
 
     def save(self, *args, **kwargs):
+        self.normalize_text()
         self.render()
         with transaction.atomic():
             old = None
             if self.pk is not None:
-                old = (
-                    Section.objects.filter(pk=self.pk).values_list("article__slug", "slug").first()
-                )
+                row = Section.objects.filter(pk=self.pk)
+                old_article, *old = row.values_list("article_id", "article__slug", "slug").first()
+                if old_article != self.article_id:
+                    # Moved to another article: no longer the shipped section the loader knows.
+                    self.seed_key = None
             super().save(*args, **kwargs)
             SearchEntry.rebuild_for(self)
             new_path = self.get_absolute_url()
-            if old is not None and section_path(*old) != new_path:
+            if old is not None and section_path(*old) != new_path and self.is_published:
                 record_redirects({section_path(*old): new_path})
 
     def get_absolute_url(self):
@@ -403,17 +424,27 @@ class Section(Editable):
 
     def _check_anchors(self):
         """Subheading anchors must be unique on every page that can show them together."""
+        too_long = [a for a in self.anchors if len(a) > MAX_ANCHOR_LENGTH]
+        if too_long:
+            raise ValidationError(
+                {
+                    "body": f"Subheading anchors can be at most {MAX_ANCHOR_LENGTH} characters: "
+                    f"give {', '.join(h[:40] + '…' for h in too_long)} a shorter {{#anchor}}."
+                }
+            )
         duplicates = {a for a in self.anchors if self.anchors.count(a) > 1}
         if duplicates:
             raise ValidationError(
                 {"body": f"Two subheadings use the same anchor: #{', #'.join(sorted(duplicates))}."}
             )
         clashes = RESERVED_ANCHORS.intersection(self.anchors)
-        others = Section.objects.exclude(pk=self.pk).select_related("article")
+        # Sections shown on the same page: the same article's, or the same topic's.
+        others = (
+            Section.objects.exclude(pk=self.pk)
+            .filter(models.Q(article_id=self.article_id) | models.Q(kind=self.kind))
+            .only("article_id", "kind", "slug", "anchors")
+        )
         for other in others:
-            same_page = other.article_id == self.article_id or other.kind == self.kind
-            if not same_page:
-                continue
             clashes |= set(self.anchors).intersection(other.anchors)
             if other.article_id == self.article_id:
                 clashes |= {other.slug} & set(self.anchors)
@@ -448,11 +479,13 @@ def record_redirects(moves):
 class SearchEntry(models.Model):
     """One searchable piece of a section: the text before its first subheading, or one
     subheading and the text under it. Rebuilt whenever the section is saved; the full-text
-    index over it (FTS5 on SQLite, a GIN index on PostgreSQL) is made in migration 0005."""
+    index over it (FTS5 on SQLite, a GIN index on PostgreSQL) is made in migration 0006.
+    Careful: altering this table on SQLite remakes it and drops the FTS triggers, so such a
+    migration must create them again."""
 
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="search_entries")
-    anchor = models.CharField(max_length=100, blank=True)
-    heading = models.CharField(max_length=300, blank=True)
+    anchor = models.TextField(blank=True)
+    heading = models.TextField(blank=True)
     text = models.TextField()
 
     class Meta:

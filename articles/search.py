@@ -88,7 +88,9 @@ def search(query):
     )
     results = []
     for entry_id, heading, snippet in rows:
-        entry = entries[entry_id]
+        entry = entries.get(entry_id)
+        if entry is None:  # its section was saved (and re-indexed) a moment ago
+            continue
         entry.heading_html = highlight(heading or entry.heading)
         entry.snippet = highlight(snippet or entry.text[:200])
         results.append(entry)

@@ -355,3 +355,118 @@ class TestReviewDates:
         article.last_reviewed, article.next_review_due = date(2026, 6, 1), date(2026, 1, 1)
         with pytest.raises(ValidationError, match="must come after"):
             article.full_clean()
+
+
+@pytest.mark.django_db
+class TestNothingIsLost:
+    """Paths around the edit form that must not lose or silently overwrite work."""
+
+    def test_a_save_from_code_refuses_an_editor_form_opened_before_it(self, editor_client, content):
+        section = relief()
+        stale = section_form(section, body=section.body + "\n\nEditor's words.")
+        shipped = relief()
+        shipped.body += "\n\nA shipped correction."
+        shipped.save()  # e.g. the content loader
+        response = editor_client.post(change_url(section), stale)
+        assertContains(response, "your changes have not been saved")
+        assert relief().body.endswith("A shipped correction.")
+
+    def test_an_edit_form_without_its_version_is_refused(self, editor_client, content):
+        section = relief()
+        data = section_form(section, body="Overwrite.")
+        del data["base_version"]
+        response = editor_client.post(change_url(section), data)
+        assert response.status_code == 200
+        assert relief().body != "Overwrite."
+
+    def test_a_save_that_loses_the_race_after_validation_keeps_the_text(
+        self, editor_client, content, monkeypatch
+    ):
+        from articles import admin as articles_admin
+
+        section = relief()
+        data = section_form(section, body="Typed by the slower editor.")
+        winner = relief()
+        winner.body = "Saved by the faster editor."
+        winner.save()
+        # The form's check runs before the other save lands; the save itself must still
+        # refuse, and the editor must see the form again, not an error page.
+        checks = iter([section.version, section.version])  # the form built, then checked
+        original = articles_admin.VersionCheckedForm._current_version
+        monkeypatch.setattr(
+            articles_admin.VersionCheckedForm,
+            "_current_version",
+            lambda form: next(checks, None) or original(form),
+        )
+        response = editor_client.post(change_url(section), data)
+        assert response.status_code == 200
+        assertContains(response, "your changes have not been saved")
+        assertContains(response, "Typed by the slower editor.")
+        assert relief().body == "Saved by the faster editor."
+
+    def test_article_page_does_not_save_section_rows(self, editor_client, content):
+        article = Article.objects.get(slug="calf-muscle-spasm")
+        versions = list(article.sections.values_list("pk", "version", "position"))
+        data = article_form(article, title="A new title")
+        data["sections-0-position"] = 999  # read-only there: ignored
+        assertRedirects(editor_client.post(change_url(article), data), "/admin/articles/article/")
+        assert list(article.sections.values_list("pk", "version", "position")) == versions
+
+    def test_browser_line_endings_do_not_count_as_an_edit(self, editor_client, content):
+        from articles.content import load_content
+
+        section = relief()
+        crlf = section.body.replace("\n", "\r\n")
+        editor_client.post(change_url(section), section_form(section, body=crlf, status="draft"))
+        assert "\r" not in relief().body
+        assert load_content()["sections kept as edited"] == 0
+
+    def test_too_long_anchor_is_a_form_error_not_a_crash(self, editor_client, content):
+        section = relief()
+        body = section.body + "\n\n### " + "Stretch " * 40 + "\n\nText."
+        response = editor_client.post(change_url(section), section_form(section, body=body))
+        assert response.status_code == 200
+        assertContains(response, "at most 80 characters")
+
+    def test_a_renamed_draft_leaves_no_public_redirect(self, client, content):
+        from django.contrib.redirects.models import Redirect
+
+        section = relief()
+        section.status = Status.DRAFT
+        section.slug = "secret-new-name"
+        section.save()
+        assert not Redirect.objects.filter(new_path__contains="secret-new-name").exists()
+        assert client.get(f"{SPASM}relief/").status_code == 404
+
+
+@pytest.mark.django_db
+class TestLoaderRespectsRemovals:
+    def test_a_deleted_shipped_section_is_not_brought_back(self, content):
+        from articles.content import load_content
+
+        relief().delete()
+        counts = load_content()
+        assert counts["sections kept as removed"] == 1
+        assert not Section.objects.filter(article__slug="calf-muscle-spasm", slug="relief").exists()
+
+    def test_a_section_moved_to_another_article_is_not_duplicated(self, content):
+        from articles.content import load_content
+
+        section = relief()
+        section.article = Article.objects.get(slug="sleeping-foot-cramp")
+        section.slug = "three-measures"
+        section.save()
+        load_content()
+        assert Section.objects.filter(body__contains="The first trick").count() == 1
+
+
+@pytest.mark.django_db
+def test_uploaded_jpeg_keeps_no_metadata(editor_client, client):
+    buffer = BytesIO()
+    Image.new("RGB", (20, 20), "teal").save(buffer, "JPEG", comment=b"Taken at 12 Home Street")
+    buffer.seek(0)
+    buffer.name = "x.jpg"
+    url = re.search(r"\((.*)\)", upload(editor_client, buffer).json()["image_code"])[1]
+    stored = b"".join(client.get(url).streaming_content)
+    assert b"Home Street" not in stored
+    assert editor_client.get("/markdownx/upload/").status_code == 405

@@ -136,12 +136,17 @@ class TestSharing:
         assert len(set(descriptions.values())) == len(descriptions)
         assert descriptions[f"{SLEEP}relief/"].startswith("We often see people who draw sutras")
 
-    def test_share_image_is_served_with_the_size_the_tags_state(self, client, content):
+    def test_share_image_has_the_size_the_tags_state(self, client, content):
         from django.contrib.staticfiles import finders
         from PIL import Image
 
+        html = client.get(f"{SPASM}relief/").content.decode()
+        tag = dict(re.findall(r'<meta property="og:image(?::(\w+))?" content="([^"]+)">', html))
+        assert tag[""] == "http://testserver/static/img/share.png"
         with Image.open(finders.find("img/share.png")) as image:
-            assert image.size == (1200, 630)
+            assert image.size == (int(tag["width"]), int(tag["height"]))
+            assert image.format.lower() == tag["type"].split("/")[1]
+        assert tag["alt"].startswith("Night Cramps")
 
 
 @pytest.mark.django_db

@@ -15,8 +15,8 @@ class Migration(migrations.Migration):
             name='SearchEntry',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('anchor', models.CharField(blank=True, max_length=100)),
-                ('heading', models.CharField(blank=True, max_length=300)),
+                ('anchor', models.TextField(blank=True)),
+                ('heading', models.TextField(blank=True)),
                 ('text', models.TextField()),
                 ('section', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='search_entries', to='articles.section')),
             ],
