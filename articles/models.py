@@ -149,12 +149,6 @@ class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
-    def with_sections(self, drafts=False):
-        sections = Section.objects.order_by("position", "pk")
-        if not drafts:
-            sections = sections.filter(status=Status.PUBLISHED)
-        return self.prefetch_related(models.Prefetch("sections", queryset=sections))
-
     def review_overdue(self, today=None):
         return self.filter(next_review_due__lt=today or timezone.localdate())
 
@@ -249,9 +243,16 @@ class Article(Editable):
             if self.pk is not None:
                 old_slug = Article.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
             super().save(*args, **kwargs)
-            # A draft's old address was never public: nothing to keep working (nor to reveal).
-            if old_slug and old_slug != self.slug and self.is_published:
-                record_redirects(self._moves_from(old_slug))
+            if old_slug and old_slug != self.slug:
+                # A draft's old address was never public: nothing to keep working (nor to
+                # reveal).
+                if self.is_published:
+                    record_redirects(self._moves_from(old_slug))
+                # Each section stores its address (Section.path), which has this slug in it.
+                sections = list(self.sections.only("pk", "slug"))
+                for section in sections:
+                    section.path = section_path(self.slug, section.slug)
+                Section.objects.bulk_update(sections, ["path"])
 
     def get_absolute_url(self):
         return reverse("articles:article", kwargs={"article": self.slug})
@@ -299,6 +300,13 @@ class SectionQuerySet(models.QuerySet):
     def of_kind(self, kind):
         return self.filter(kind=kind).select_related("article").order_by("article", "position")
 
+    def of_article(self, slug, drafts=False):
+        """An article's sections in order, each with its article: the article page in one
+        query (a second, for the article alone, only when it has no section to show)."""
+        sections = self.filter(article__slug=slug).select_related("article")
+        sections = sections.order_by("position", "pk")
+        return sections if drafts else sections.published()
+
 
 class Section(Editable):
     article = models.ForeignKey(
@@ -341,6 +349,9 @@ class Section(Editable):
     )
     anchors = models.JSONField(editable=False, default=list)
     description = models.CharField(max_length=200, editable=False, default="")
+    # The section's address, kept by save() (and by Article.save() when the article's slug
+    # changes): pages link to many sections, and a reverse() for every link added up.
+    path = models.CharField(max_length=300, editable=False, default="")
     position = models.PositiveIntegerField(
         default=0, help_text="Order within the article: lower numbers come first."
     )
@@ -361,6 +372,7 @@ class Section(Editable):
             "body_html",
             "standalone_html",
             "anchors",
+            "path",
         ]
     )
 
@@ -383,6 +395,7 @@ class Section(Editable):
     def save(self, *args, **kwargs):
         self.normalize_text()
         self.render()
+        self.path = section_path(self.article.slug, self.slug)
         with transaction.atomic():
             old = None
             if self.pk is not None:
@@ -393,12 +406,12 @@ class Section(Editable):
                     self.seed_key = None
             super().save(*args, **kwargs)
             SearchEntry.rebuild_for(self)
-            new_path = self.get_absolute_url()
-            if old is not None and section_path(*old) != new_path and self.is_published:
-                record_redirects({section_path(*old): new_path})
+            if old is not None and section_path(*old) != self.path and self.is_published:
+                record_redirects({section_path(*old): self.path})
 
     def get_absolute_url(self):
-        return section_path(self.article.slug, self.slug)
+        # Worked out only for a section not saved yet.
+        return self.path or section_path(self.article.slug, self.slug)
 
     def get_preview_url(self):
         return reverse(

@@ -1,7 +1,7 @@
 """What search engines and chat apps read: the breadcrumb trail and JSON-LD structured data.
 
 The visible breadcrumb and the JSON-LD BreadcrumbList come from the same trail, so they
-always match.
+always match: the view makes it once and gives it to both.
 """
 
 from django.urls import reverse
@@ -49,12 +49,13 @@ def _based_on(article, absolute):
     }
 
 
-def structured_data(request, *, title, description, article=None, section=None, kind=None,
-                    sections=(), source=False):  # fmt: skip
-    """The JSON-LD graph for a content page: a MedicalWebPage and its BreadcrumbList."""
+def structured_data(request, *, trail, title, description, article=None, section=None,
+                    kind=None, sections=()):  # fmt: skip
+    """The JSON-LD graph for a content page: a MedicalWebPage and its BreadcrumbList.
+
+    `trail` is the page's breadcrumb_trail(); it starts at the home page."""
     absolute = request.build_absolute_uri
     page_url = absolute(request.path)
-    trail = breadcrumb_trail(article=article, section=section, kind=kind, source=source)
     page = {
         "@type": "MedicalWebPage",
         "@id": page_url,
@@ -63,7 +64,7 @@ def structured_data(request, *, title, description, article=None, section=None, 
         "description": description,
         "inLanguage": "en",
         "about": CONDITION,
-        "publisher": _organization(SITE_NAME, absolute(reverse("articles:home"))),
+        "publisher": _organization(SITE_NAME, absolute(trail[0][1])),
         "breadcrumb": {"@id": f"{page_url}#breadcrumb"},
     }
     if section is not None or kind is not None:

@@ -103,6 +103,25 @@ class TestRenames:
             assert (response.status_code, response["Location"]) == (301, new)
             assert client.get(new).status_code == 200
 
+    def test_pages_link_to_sections_at_their_new_addresses(self, editor_client, client, content):
+        """Sections store their address: renaming the article or the section updates it."""
+        article = Article.objects.get(slug="calf-muscle-spasm")
+        editor_client.post(change_url(article), article_form(article, slug="calf-spasm"))
+        section = Section.objects.get(article=article, slug="relief")
+        editor_client.post(change_url(section), section_form(section, slug="stop-a-cramp"))
+        for url in (
+            "/articles/calf-spasm/",
+            "/relief/",
+            "/causes/",
+            "/articles/calf-spasm/causes/",
+        ):
+            page = client.get(url)
+            assertNotContains(page, 'href="/articles/calf-muscle-spasm/')
+            assertNotContains(page, 'href="/articles/calf-spasm/relief/"')
+        for url in ("/articles/calf-spasm/", "/relief/", "/articles/calf-spasm/causes/"):
+            assertContains(client.get(url), 'href="/articles/calf-spasm/stop-a-cramp/"')
+        assertContains(client.get("/causes/"), 'href="/articles/calf-spasm/causes/"')
+
     def test_renaming_twice_takes_one_hop_and_renaming_back_does_not_loop(self, client, content):
         section = Section.objects.get(article__slug="calf-muscle-spasm", slug="causes")
         for slug in ("why", "reasons"):
