@@ -13,8 +13,10 @@ readers' copy; hence this small one instead.
 """
 
 import hashlib
+import logging
 import secrets
 from functools import wraps
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,9 +24,36 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 
+log = logging.getLogger(__name__)
+
 VERSION_KEY = "content-version"
 # Pages go stale only by a version change; the timeout just lets unvisited pages expire.
 PAGE_TIMEOUT = 24 * 60 * 60
+
+
+def _build_id():
+    """A fingerprint of the code and templates that render pages, taken at start-up.
+
+    Part of every page's stamp: after a deploy, pages rendered by the previous code (by
+    workers still running it, say) are never served by the new one.
+    """
+    root = Path(settings.BASE_DIR)
+    files = sorted(
+        [
+            *root.glob("templates/**/*.html"),
+            *root.glob("articles/**/*.py"),
+            *root.glob("cramps_site/*.py"),
+        ]
+    )
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    digest = hashlib.blake2b(digest_size=6)
+    for path in [*files, manifest]:
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+BUILD_ID = _build_id()
 
 
 def _new_version():
@@ -41,7 +70,12 @@ def _start_version():
 
 
 def _bump():
-    cache.set(VERSION_KEY, _new_version(), timeout=None)
+    try:
+        cache.set(VERSION_KEY, _new_version(), timeout=None)
+    except Exception:
+        # The save itself must not fail because the cache is away; but pages cached before it
+        # could come back with the cache: say so loudly (docs/deploy.md: clear it then).
+        log.exception("The page cache could not be invalidated after a content change.")
 
 
 def content_changed(*, using="default", **kwargs):
@@ -54,9 +88,10 @@ def content_changed(*, using="default", **kwargs):
 
 
 def _page_key(request):
-    # The page shows its own absolute address (canonical link, print footer), so the key is
-    # the whole URL; hashed to keep keys short and safe for every cache backend.
-    url = request.build_absolute_uri().encode()
+    # The page shows its own absolute address (canonical link, print footer), so the key has
+    # scheme, host and path; not the query string, which public pages ignore (anyone could
+    # otherwise fill the cache with ?1, ?2, ...). Hashed to suit every cache backend.
+    url = request.build_absolute_uri(request.path).encode()
     return "page:" + hashlib.blake2b(url, digest_size=16).hexdigest()
 
 
@@ -95,22 +130,33 @@ class PageCacheMiddleware:
         # Any other GET looks here too (it finds nothing): which view answers is known only
         # after URL resolving, which a hit skips.
         key = _page_key(request)
-        # One round trip for both (a single MGET on Redis).
-        found = cache.get_many([VERSION_KEY, key])
-        version = found.get(VERSION_KEY) or _start_version()
-        etag = f'"{version}"'
+        try:
+            # One round trip for both (a single MGET on Redis).
+            found = cache.get_many([VERSION_KEY, key])
+            version = found.get(VERSION_KEY) or _start_version()
+        except Exception:
+            # The cache is away: readers still get every page, rendered each time.
+            log.exception("The page cache is unavailable; rendering without it.")
+            return self.get_response(request)
+        stamp = f"{BUILD_ID}-{version}"
+        etag = f'"{stamp}"'
         entry = found.get(key)
-        if entry is not None and entry[0] == version:
+        if entry is not None and entry[0] == stamp:
             response = HttpResponse(entry[2], content_type=entry[1])
             response.headers["Content-Length"] = str(len(entry[2]))
         else:
-            # Not cached, or from before the last save: render it (the version was read before
-            # rendering, so a save meanwhile leaves this copy stamped with an old version).
+            # Not cached, or from before the last save or deploy: render it (the version was
+            # read before rendering, so a save meanwhile leaves this copy with an old stamp).
             response = self.get_response(request)
             if not getattr(response, "public_page", False):
                 return response
             if request.method == "GET" and response.status_code == 200 and not response.cookies:
-                cache.set(key, (version, response["Content-Type"], response.content), PAGE_TIMEOUT)
+                try:
+                    cache.set(
+                        key, (stamp, response["Content-Type"], response.content), PAGE_TIMEOUT
+                    )
+                except Exception:
+                    log.exception("The page cache is unavailable; page not stored.")
         response.headers["ETag"] = etag
         # Browsers keep the page but ask each time (If-None-Match), so a save shows at once.
         patch_cache_control(response, no_cache=True)

@@ -34,8 +34,6 @@ def _empty_page_cache(settings):
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
     }
     cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
