@@ -149,6 +149,10 @@ class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
+    def visible(self, drafts=False):
+        """What a page may show: everything in the staff preview, else only published."""
+        return self if drafts else self.published()
+
     def review_overdue(self, today=None):
         return self.filter(next_review_due__lt=today or timezone.localdate())
 
@@ -297,6 +301,10 @@ class SectionQuerySet(models.QuerySet):
         """Sections readers may see: published, in a published article."""
         return self.filter(status=Status.PUBLISHED, article__status=Status.PUBLISHED)
 
+    def visible(self, drafts=False):
+        """What a page may show: everything in the staff preview, else only published."""
+        return self if drafts else self.published()
+
     def of_kind(self, kind):
         return self.filter(kind=kind).select_related("article").order_by("article", "position")
 
@@ -304,8 +312,7 @@ class SectionQuerySet(models.QuerySet):
         """An article's sections in order, each with its article: the article page in one
         query (a second, for the article alone, only when it has no section to show)."""
         sections = self.filter(article__slug=slug).select_related("article")
-        sections = sections.order_by("position", "pk")
-        return sections if drafts else sections.published()
+        return sections.order_by("position", "pk").visible(drafts)
 
 
 class Section(Editable):

@@ -59,8 +59,7 @@ def article_detail(request, article, preview=False):
     if sections:
         article = sections[0].article
     else:
-        articles = Article.objects.all() if preview else Article.objects.published()
-        article = get_object_or_404(articles, slug=article)
+        article = get_object_or_404(Article.objects.visible(preview), slug=article)
     return render(
         request,
         "articles/article.html",
@@ -75,13 +74,9 @@ def article_detail(request, article, preview=False):
 
 @public_page
 def section_detail(request, article, section, preview=False):
-    sections = Section.objects.select_related("article")
-    if not preview:
-        sections = sections.published()
+    sections = Section.objects.visible(preview).select_related("article")
     section = get_object_or_404(sections, article__slug=article, slug=section)
-    siblings = section.article.sections.order_by("position", "pk")
-    if not preview:
-        siblings = siblings.published()
+    siblings = section.article.sections.visible(preview).order_by("position", "pk")
     # Plain values, not model instances: the list needs three of them and is then cheap.
     siblings = siblings.values("pk", "heading", "path")
     return render(
@@ -99,8 +94,7 @@ def section_detail(request, article, section, preview=False):
 
 @public_page
 def source(request, article, preview=False):
-    articles = Article.objects.all() if preview else Article.objects.published()
-    article = get_object_or_404(articles, slug=article)
+    article = get_object_or_404(Article.objects.visible(preview), slug=article)
     trail = breadcrumb_trail(article=article, source=True)
     return render(
         request,
