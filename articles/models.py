@@ -306,13 +306,7 @@ class SectionQuerySet(models.QuerySet):
         return self if drafts else self.published()
 
     def of_kind(self, kind):
-        return self.filter(kind=kind).select_related("article").order_by("article", "position")
-
-    def of_article(self, slug, drafts=False):
-        """An article's sections in order, each with its article: the article page in one
-        query (a second, for the article alone, only when it has no section to show)."""
-        sections = self.filter(article__slug=slug).select_related("article")
-        return sections.order_by("position", "pk").visible(drafts)
+        return self.filter(kind=kind).order_by("article", "position")
 
 
 class Section(Editable):

@@ -8,16 +8,15 @@ from functools import wraps
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 
+from . import reading
 from .cache import public_page
-from .models import Article, Kind, Section
+from .models import Kind
 from .search import MAX_QUERY_LENGTH, terms
 from .search import search as search_sections
 from .seo import breadcrumb_trail
-
-HOME_FIELDS = ("title", "slug", "publisher", "publisher_category", "lead")
 
 
 def staff_preview(view):
@@ -34,18 +33,13 @@ def staff_preview(view):
 
 @public_page
 def home(request):
-    return render(
-        request,
-        "articles/home.html",
-        # Only what the page shows: fewer columns make the query noticeably cheaper.
-        {"articles": Article.objects.published().only(*HOME_FIELDS)},
-    )
+    return render(request, "articles/home.html", {"articles": reading.articles()})
 
 
 @public_page
 def topic(request, kind):
     kind = Kind(kind)
-    sections = Section.objects.published().of_kind(kind)
+    sections = reading.with_articles(reading.topic_sections(kind), reading.articles())
     return render(
         request,
         "articles/topic.html",
@@ -55,11 +49,8 @@ def topic(request, kind):
 
 @public_page
 def article_detail(request, article, preview=False):
-    sections = list(Section.objects.of_article(article, drafts=preview))
-    if sections:
-        article = sections[0].article
-    else:
-        article = get_object_or_404(Article.objects.visible(preview), slug=article)
+    article = reading.one_or_404(reading.article(article, preview))
+    sections = reading.with_articles(reading.article_sections(article.pk, preview), [article])
     return render(
         request,
         "articles/article.html",
@@ -74,27 +65,25 @@ def article_detail(request, article, preview=False):
 
 @public_page
 def section_detail(request, article, section, preview=False):
-    sections = Section.objects.visible(preview).select_related("article")
-    section = get_object_or_404(sections, article__slug=article, slug=section)
-    siblings = section.article.sections.visible(preview).order_by("position", "pk")
-    # Plain values, not model instances: the list needs three of them and is then cheap.
-    siblings = siblings.values("pk", "heading", "path")
+    article = reading.one_or_404(reading.article(article, preview))
+    section = reading.one_or_404(reading.section(article.pk, section, preview))
+    section.article = article
     return render(
         request,
         "articles/section.html",
         {
             "section": section,
-            "article": section.article,
-            "siblings": siblings,
+            "article": article,
+            "siblings": reading.section_links(article.pk, preview),
             "preview": preview,
-            "trail": breadcrumb_trail(article=section.article, section=section),
+            "trail": breadcrumb_trail(article=article, section=section),
         },
     )
 
 
 @public_page
 def source(request, article, preview=False):
-    article = get_object_or_404(Article.objects.visible(preview), slug=article)
+    article = reading.one_or_404(reading.article(article, preview))
     trail = breadcrumb_trail(article=article, source=True)
     return render(
         request,
@@ -108,7 +97,7 @@ def about(request):
     return render(
         request,
         "articles/about.html",
-        {"articles": Article.objects.published(), "contact_email": settings.CONTACT_EMAIL},
+        {"articles": reading.articles(), "contact_email": settings.CONTACT_EMAIL},
     )
 
 
