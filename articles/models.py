@@ -4,12 +4,12 @@ from django.conf import settings
 from django.contrib.redirects.models import Redirect
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
 from . import markdown
+from .paths import page_path
 
 # Ids the page templates use themselves; a subheading anchor must not take one of them.
 RESERVED_ANCHORS = {"main", "contents", "share-status", "source-text", "site-search"}
@@ -259,13 +259,13 @@ class Article(Editable):
                 Section.objects.bulk_update(sections, ["path"])
 
     def get_absolute_url(self):
-        return reverse("articles:article", kwargs={"article": self.slug})
+        return page_path("articles:article", article=self.slug)
 
     def get_source_url(self):
-        return reverse("articles:source", kwargs={"article": self.slug})
+        return page_path("articles:source", article=self.slug)
 
     def get_preview_url(self):
-        return reverse("articles:preview_article", kwargs={"article": self.slug})
+        return page_path("articles:preview_article", article=self.slug)
 
     def clean(self):
         super().clean()
@@ -284,8 +284,8 @@ class Article(Editable):
 
         def paths(slug):
             return [
-                reverse("articles:article", kwargs={"article": slug}),
-                reverse("articles:source", kwargs={"article": slug}),
+                page_path("articles:article", article=slug),
+                page_path("articles:source", article=slug),
                 *(section_path(slug, section) for section in section_slugs),
             ]
 
@@ -293,7 +293,7 @@ class Article(Editable):
 
 
 def section_path(article_slug, section_slug):
-    return reverse("articles:section", kwargs={"article": article_slug, "section": section_slug})
+    return page_path("articles:section", article=article_slug, section=section_slug)
 
 
 class SectionQuerySet(models.QuerySet):
@@ -415,9 +415,7 @@ class Section(Editable):
         return self.path or section_path(self.article.slug, self.slug)
 
     def get_preview_url(self):
-        return reverse(
-            "articles:preview_section", kwargs={"article": self.article.slug, "section": self.slug}
-        )
+        return page_path("articles:preview_section", article=self.article.slug, section=self.slug)
 
     def get_article_url(self):
         """The section in the context of its whole article."""

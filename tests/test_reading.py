@@ -124,3 +124,18 @@ def test_what_editors_type_is_escaped_on_every_page(client, content, url):
     assertNotContains(response, "<script>alert(1)")
     assertNotContains(response, '" onmouseover="')
     assertContains(response, "&lt;script&gt;alert(1)&lt;/script&gt;")
+
+
+def test_remembered_addresses_follow_the_script_prefix(db):
+    """A site served under a path prefix (SCRIPT_NAME) gets its own addresses, not the root's."""
+    from django.urls import set_script_prefix
+
+    from articles.paths import page_path
+
+    assert page_path("articles:article", article="x") == "/articles/x/"
+    set_script_prefix("/night/")
+    try:
+        assert page_path("articles:article", article="x") == "/night/articles/x/"
+    finally:
+        set_script_prefix("/")
+    assert page_path("articles:article", article="x") == "/articles/x/"
