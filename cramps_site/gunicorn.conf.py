@@ -12,6 +12,7 @@ workers = int(os.environ.get("GUNICORN_WORKERS", len(os.sched_getaffinity(0)) * 
 # Load Django once in the master, then fork: workers start (and restart) fast and share memory.
 # Code changes then need a restart, not a HUP.
 preload_app = True
+
 # Recycle workers now and then so a slow leak can never grow; jitter avoids all at once.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
@@ -35,3 +36,11 @@ if os.environ.get("GUNICORN_CONTROL_SOCKET"):
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 else:
     control_socket_disable = True
+
+
+def when_ready(server):
+    """In the master, before the first worker is forked: see cramps_site/warmup.py."""
+    if server.cfg.preload_app:
+        from cramps_site.warmup import warm_up
+
+        warm_up()

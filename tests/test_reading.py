@@ -139,3 +139,17 @@ def test_remembered_addresses_follow_the_script_prefix(db):
     finally:
         set_script_prefix("/")
     assert page_path("articles:article", article="x") == "/articles/x/"
+
+
+def test_warm_up_compiles_every_page_template_without_a_query():
+    """gunicorn's master runs it before forking workers (cramps_site/gunicorn.conf.py). No
+    database here: pytest-django fails a test without the db fixture that touches it."""
+    from django.template import engines
+
+    from cramps_site.warmup import warm_up
+
+    env = engines["jinja2"].env
+    env.cache.clear()
+    warm_up()
+    compiled = {key[1] for key, _template in env.cache.items()}
+    assert compiled >= set(env.list_templates(extensions=["html"])) >= {"base.html", "404.html"}
