@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import sitemap
 from django.db.models import Max
@@ -21,7 +23,9 @@ class SectionSitemap(SiteSitemap):
     changefreq = "monthly"
 
     def items(self):
-        return Section.objects.published().select_related("article").order_by("article", "position")
+        # Lists, not querysets: Django's paginator would count them first, a query each.
+        sections = Section.objects.published().select_related("article")
+        return list(sections.order_by("article", "position"))
 
     def lastmod(self, section):
         return max(section.updated, section.article.updated)
@@ -31,7 +35,7 @@ class ArticleSitemap(SiteSitemap):
     changefreq = "monthly"
 
     def items(self):
-        return Article.objects.published()
+        return list(Article.objects.published())
 
     def lastmod(self, article):
         return article.updated
@@ -54,10 +58,16 @@ class PageSitemap(SiteSitemap):
         return reverse(f"articles:{name}")
 
     def lastmod(self, name):
-        sections = Section.objects.published()
+        latest = self._latest_by_kind
         if name in Kind.values:
-            sections = sections.filter(kind=name)
-        return sections.aggregate(latest=Max("updated"))["latest"]
+            return latest.get(name)
+        return max(latest.values(), default=None)
+
+    @functools.cached_property
+    def _latest_by_kind(self):
+        """{kind: when a published section of that kind last changed}, in one query."""
+        rows = Section.objects.published().values_list("kind").annotate(latest=Max("updated"))
+        return dict(rows.order_by())
 
 
 SITEMAPS = {

@@ -4,6 +4,7 @@ previews, structured data, sitemap, robots.txt, the feed and search."""
 import json
 import re
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 
 import pytest
 from pytest_django.asserts import assertContains, assertNotContains
@@ -231,6 +232,22 @@ class TestDiscovery:
         expected = {f"http://testserver{path}" for path in sections + others}
         assert set(entries) == expected
         assert all(lastmod is not None and lastmod.text for lastmod in entries.values())
+
+    def test_a_topic_pages_lastmod_is_its_newest_published_section(self, client, content):
+        long_ago = datetime(2020, 1, 2, tzinfo=UTC)
+        Section.objects.filter(kind="relief").update(updated=long_ago)
+        draft = Section.objects.get(article__slug="sleeping-foot-cramp", slug="relief")
+        draft.status = Status.DRAFT
+        draft.save()  # newer, but readers do not see it
+        root = ET.fromstring(client.get("/sitemap.xml").content)
+        ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+        lastmod = {
+            url.find("s:loc", ns).text: url.find("s:lastmod", ns).text
+            for url in root.findall("s:url", ns)
+        }
+        newest = Section.objects.published().latest("updated").updated
+        assert lastmod["http://testserver/relief/"].startswith("2020-01-02")
+        assert lastmod["http://testserver/"].startswith(newest.date().isoformat())
 
     def test_robots_txt_points_to_the_sitemap_and_keeps_out_the_admin(self, client, content):
         response = client.get("/robots.txt")
