@@ -9,7 +9,8 @@ Manager.raw(), which makes model instances with the usual conversions (dates, JS
 
 The querysets stay the single source of what a page shows (published(), visible(), ordering),
 and tests check that a prepared query returns what its queryset returns. No maintained
-library does this (django-prepared-queries was last released in 2017), hence this module.
+library does this: django-prepared-queries (last release January 2019) and
+django-prepared-query (July 2018) predate Django 3; hence this small module.
 
 Limits, enforced below: no select_related() (raw() cannot split joined columns between two
 models; join in Python instead), and the arguments must be hashable.
