@@ -12,8 +12,10 @@ and tests check that a prepared query returns what its queryset returns. No main
 library does this: django-prepared-queries (last release January 2019) and
 django-prepared-query (July 2018) predate Django 3; hence this small module.
 
-Limits, enforced below: no select_related() (raw() cannot split joined columns between two
-models; join in Python instead), and the arguments must be hashable.
+Limits, enforced below: no select_related() or prefetch_related() (raw() cannot split joined
+columns between two models; join in Python instead), no values() or annotate(), and the
+arguments must be hashable. It reads from DEFAULT_DB_ALIAS unless told `using=`; database
+routers are not consulted (the site has one database).
 """
 
 import functools
@@ -31,8 +33,10 @@ def prepared(factory):
     @functools.lru_cache(maxsize=MAX_KEPT)
     def compiled(using, *args):
         queryset = factory(*args)
-        if queryset.query.select_related:
-            raise ValueError(f"{factory.__qualname__}: raw() cannot use select_related().")
+        if queryset.query.select_related or queryset._prefetch_related_lookups:
+            raise ValueError(f"{factory.__qualname__}: raw() cannot select or prefetch related.")
+        if queryset._fields is not None or queryset.query.annotations:
+            raise ValueError(f"{factory.__qualname__}: raw() makes model instances only.")
         sql, params = queryset.query.get_compiler(using).as_sql()
         return queryset.model, sql, params
 

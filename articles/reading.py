@@ -56,8 +56,12 @@ def one_or_404(rows):
 
 
 def with_articles(sections, articles):
-    """The sections, each given its article from `articles` (no query per section)."""
+    """The sections, each given its article from `articles` (no query per section).
+
+    A section whose article is not there is left out: the two were read by two queries, and
+    an editor may unpublish or delete the article between them."""
     by_pk = {article.pk: article for article in articles}
-    for item in sections:
+    shown = [item for item in sections if item.article_id in by_pk]
+    for item in shown:
         item.article = by_pk[item.article_id]
-    return sections
+    return shown
