@@ -14,22 +14,21 @@ script. Exits 1 when a target is missed.
 
 import argparse
 import gzip
-import http.client
 import json
 import os
 import platform
 import re
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import Client, Gunicorn, production_env  # noqa: E402 (needs ROOT first)
+
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).parent / "gunicorn")
 
@@ -47,32 +46,16 @@ MAX_HTML = 40 * 1024
 MAX_CSS = 20 * 1024
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def site_env(tmp):
-    """Production settings from the environment, as on a server, but for plain-HTTP loopback."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "GUNICORN_")) and key not in {"DATABASE_URL", "REDIS_URL"}
-    }
-    env.update(
-        DJANGO_PRODUCTION="1",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        # wrk speaks plain HTTP; HSTS, secure cookies and the rest stay on.
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_VAR_DIR=str(tmp),
-        DJANGO_STATIC_ROOT=str(tmp / "static"),
-        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
+    """Production settings from the environment, as on a server, but for plain-HTTP loopback
+    (tests/servers.py: wrk speaks plain HTTP; HSTS, secure cookies and the rest stay on)."""
+    return production_env(
+        tmp,
+        f"sqlite:///{tmp / 'db.sqlite3'}",
+        static_root=tmp / "static",
         DJANGO_LOG_LEVEL="WARNING",
         PYTHONPATH=os.pathsep.join([str(ROOT / "scripts"), str(ROOT)]),
     )
-    return env
 
 
 def run(command, **kwargs):
@@ -84,68 +67,22 @@ def manage(env, *args):
     run([PYTHON, "manage.py", *args], env=env, stdout=subprocess.DEVNULL)
 
 
-class Gunicorn:
-    """gunicorn with the repo's config, serving the site plus the floor view."""
+def serve(env, tmp, name):
+    """gunicorn with the repo's config and production settings, serving the site and the floor
+    view (bench_settings), with as many workers as the config asks for."""
+    env = {**env, "DJANGO_SETTINGS_MODULE": "bench_settings"}
+    return Gunicorn(env, tmp / f"gunicorn-{name}.log", workers=None)
 
-    def __init__(self, env, tmp, name):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = open(tmp / f"gunicorn-{name}.log", "wb")  # noqa: SIM115 (closed in stop)
-        env = {
-            **env,
-            "DJANGO_SETTINGS_MODULE": "bench_settings",
-            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-        }
-        self.env = env
-        self.process = subprocess.Popen(  # noqa: S603 (a fixed command)
-            [GUNICORN, "-c", "cramps_site/gunicorn.conf.py", "cramps_site.wsgi"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn exited; see {self.log.name}")
-            try:
-                if self.get("/healthz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise SystemExit(f"gunicorn did not answer within 30 s; see {self.log.name}")
 
-    def get(self, path):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            connection.request("GET", path)
-            response = connection.getresponse()
-            return response.status, response.read()
-        finally:
-            connection.close()
-
-    def workers(self):
-        """The number of workers the config asks for (gunicorn also restarts them now and then)."""
-        config = run(
-            [GUNICORN, "-c", "cramps_site/gunicorn.conf.py", "--print-config", "cramps_site.wsgi"],
-            env=self.env,
-            capture_output=True,
-            text=True,
-        ).stdout
-        return int(re.search(r"^workers\s*=\s*(\d+)", config, re.M).group(1))
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.log.close()
+def configured_workers(env):
+    """The number of workers the config asks for (gunicorn also restarts them now and then)."""
+    config = run(
+        [GUNICORN, "-c", "cramps_site/gunicorn.conf.py", "--print-config", "cramps_site.wsgi"],
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return int(re.search(r"^workers\s*=\s*(\d+)", config, re.M).group(1))
 
 
 def wrk(url, seconds, connections):
@@ -186,11 +123,11 @@ def measure(server, seconds, connections, warm, rounds=3):
     results, floors = {}, []
     for name, path in PAGES.items():
         if warm:
-            server.get(path)  # the first request renders and stores the page
+            Client(server.url).get(path)  # the first request renders and stores the page
         runs, beside = [], []
         for _ in range(rounds):
-            beside.append(wrk(server.base + FLOOR, slice_, connections))
-            runs.append(wrk(server.base + path, slice_, connections))
+            beside.append(wrk(server.url + FLOOR, slice_, connections))
+            runs.append(wrk(server.url + path, slice_, connections))
         floors += beside
         results[name] = combine(runs)
         results[name]["ratio"] = results[name]["rps"] / combine(beside)["rps"]
@@ -284,7 +221,7 @@ def sizes(server, static_root):
     """Bytes, raw and compressed, of the biggest article page, the CSS and the script."""
     rows = {}
     for path in ("/articles/calf-muscle-spasm/", "/articles/sleeping-foot-cramp/"):
-        html = server.get(path)[1]
+        html = Client(server.url).get(path).body
         rows[f"HTML {path}"] = html
     manifest = json.loads((static_root / "staticfiles.json").read_text())["paths"]
     for name in ("css/site.css", "js/share.js"):
@@ -364,12 +301,12 @@ def main():
         runs = {}
         for mode, extra in (("warm", {}), ("cold", {"DJANGO_CACHE_DISABLED": "1"})):
             print(f"Loading it with wrk: {mode} cache...", flush=True)
-            server = Gunicorn({**env, **extra}, tmp, mode)
+            server = serve({**env, **extra}, tmp, mode)
             try:
                 runs[mode] = measure(server, args.seconds, args.connections, mode == "warm")
                 if mode == "warm":
                     size_table, inline_scripts, scripts = sizes(server, tmp / "static")
-                    workers = server.workers()
+                    workers = configured_workers(env)
             finally:
                 server.stop()
         print("Counting queries...", flush=True)

@@ -38,8 +38,9 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def production_env(var_dir, database_url, **extra):
-    """The environment of a production server, but for plain HTTP on loopback."""
+def production_env(var_dir, database_url, *, static_root=None, **extra):
+    """The environment of a production server, but for plain HTTP on loopback. Static files
+    are collected once per run unless `static_root` holds them already."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -51,7 +52,7 @@ def production_env(var_dir, database_url, **extra):
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SECURE_SSL_REDIRECT="0",
         DJANGO_VAR_DIR=str(var_dir),
-        DJANGO_STATIC_ROOT=str(collected_static()),
+        DJANGO_STATIC_ROOT=str(static_root or collected_static()),
         DATABASE_URL=database_url,
         DJANGO_SETTINGS_MODULE="cramps_site.settings",
     )
@@ -130,11 +131,14 @@ class Gunicorn:
     """gunicorn with the repo's config (cramps_site/gunicorn.conf.py) on a free port."""
 
     def __init__(self, env, log_path, *, workers=2, wait_for_health=True):
+        """`workers=None` leaves the number to the config (make bench)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self._log = open(log_path, "wb")  # noqa: SIM115 (closed in stop)
-        env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": str(workers)}
+        env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
+        if workers is not None:
+            env["GUNICORN_WORKERS"] = str(workers)
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "cramps_site/gunicorn.conf.py", "cramps_site.wsgi"],
             cwd=ROOT,
