@@ -15,7 +15,6 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.dates import MONTHS
 from django.utils.html import format_html
@@ -25,6 +24,7 @@ from django.utils.text import Truncator
 from jinja2 import Environment
 
 from . import seo
+from .paths import page_path
 
 # What json_script escapes: nothing in the data can close the <script> element around it.
 JSON_SCRIPT_ESCAPES = (("&", "\\u0026"), ("<", "\\u003C"), (">", "\\u003E"))
@@ -34,20 +34,17 @@ def environment(**options):
     # Django's backend turns autoescaping on unless told otherwise: never let a setting do that.
     options.pop("autoescape", None)
     env = Environment(autoescape=True, **options)
-    env.globals.update(url=url, static=static, json_ld=json_ld, time_element=time_element)
+    # url("articles:topic", kind="relief"), like Django's {% url %} tag.
+    env.globals.update(url=page_path, static=static, json_ld=json_ld, time_element=time_element)
     env.filters.update(
         linebreaks=linebreaks, truncatechars=truncatechars, from_now=from_now, date=date
     )
     return env
 
 
-def url(name, **kwargs):
-    """{{ url("articles:topic", kind="relief") }}, like Django's {% url %} tag."""
-    return reverse(name, kwargs=kwargs)
-
-
 def time_element(value):
     """<time datetime="2026-03-07…">7 March 2026</time> for a date or datetime."""
+    # What date(value, "j F Y") writes, in half its time: pages show several dates.
     value = timezone.template_localtime(value)
     return format_html(
         '<time datetime="{}">{} {} {}</time>',

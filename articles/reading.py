@@ -45,8 +45,7 @@ def section(article_id, slug, drafts=False):
 @prepared
 def section_links(article_id, drafts=False):
     """An article's sections in order, with only what a link to each needs."""
-    sections = Section.objects.visible(drafts).filter(article_id=article_id)
-    return sections.order_by("position", "pk").only("heading", "path")
+    return article_sections.queryset(article_id, drafts).only("heading", "path")
 
 
 def one_or_404(rows):
