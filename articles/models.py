@@ -106,6 +106,7 @@ class Editable(models.Model):
         from the same version exactly one wins, on SQLite and PostgreSQL alike.
         """
         self.normalize_text()
+        self.render()
         with transaction.atomic():
             manager = type(self)._default_manager
             if self.pk is not None and expected_version is not None:
@@ -120,8 +121,11 @@ class Editable(models.Model):
                 # editor's form opened before them is refused instead of overwriting them.
                 current = manager.filter(pk=self.pk).values_list("version", flat=True).first()
                 self.version = (current or 0) + 1
-            self.help_html = markdown.render_markdown(self.help_note) if self.help_level else ""
             super().save(*args, **kwargs)
+
+    def render(self):
+        """Work out the stored HTML from the Markdown; subclasses add their fields."""
+        self.help_html = markdown.render_markdown(self.help_note) if self.help_level else ""
 
     def normalize_text(self):
         """Browsers send textarea line breaks as CRLF; store one form, or every save would
@@ -238,10 +242,6 @@ class Article(Editable):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.normalize_text()
-        self.intro_html = markdown.render_markdown(self.intro, heading_level=2)
-        self.description = markdown.summarize(self.intro_html)
-        self.lead = markdown.first_paragraph(self.intro_html)
         with transaction.atomic():
             old_slug = None
             if self.pk is not None:
@@ -266,6 +266,12 @@ class Article(Editable):
 
     def get_preview_url(self):
         return page_path("articles:preview_article", article=self.slug)
+
+    def render(self):
+        super().render()
+        self.intro_html = markdown.render_markdown(self.intro, heading_level=2)
+        self.description = markdown.summarize(self.intro_html)
+        self.lead = markdown.first_paragraph(self.intro_html)
 
     def clean(self):
         super().clean()
@@ -394,8 +400,6 @@ class Section(Editable):
         return self.heading
 
     def save(self, *args, **kwargs):
-        self.normalize_text()
-        self.render()
         self.path = section_path(self.article.slug, self.slug)
         with transaction.atomic():
             old = None
@@ -422,6 +426,7 @@ class Section(Editable):
         return f"{self.article.get_absolute_url()}#{self.slug}"
 
     def render(self):
+        super().render()
         self.body_html = markdown.render_markdown(self.body)
         self.standalone_html = markdown.render_markdown(
             self.body, heading_level=markdown.STANDALONE_HEADING_LEVEL
