@@ -64,25 +64,25 @@ def read_manifest(path):
 
 def _sync(obj, fields, shipped, counts, noun):
     """Create or update one row from shipped values, unless an editor has changed it."""
+    shipped_hash = fingerprint(shipped)
     if obj.pk is None:
-        for field, value in shipped.items():
-            setattr(obj, field, value)
-        obj.status = Status.PUBLISHED
-        obj.seed_hash = fingerprint(shipped)
-        obj._change_reason = "Shipped content loaded"
-        obj.save()
-        counts[f"{noun} created"] += 1
+        outcome, reason = "created", "Shipped content loaded"
     elif fingerprint(current_values(obj, fields)) != obj.seed_hash:
         counts[f"{noun} kept as edited"] += 1
-    elif fingerprint(shipped) != obj.seed_hash:
-        for field, value in shipped.items():
-            setattr(obj, field, value)
-        obj.seed_hash = fingerprint(shipped)
-        obj._change_reason = "Shipped content updated"
-        obj.save()
-        counts[f"{noun} updated"] += 1
-    else:
+        return
+    elif shipped_hash == obj.seed_hash:
         counts[f"{noun} unchanged"] += 1
+        return
+    else:
+        outcome, reason = "updated", "Shipped content updated"
+    for field, value in shipped.items():
+        setattr(obj, field, value)
+    if outcome == "created":
+        obj.status = Status.PUBLISHED
+    obj.seed_hash = shipped_hash
+    obj._change_reason = reason
+    obj.save()
+    counts[f"{noun} {outcome}"] += 1
 
 
 @transaction.atomic
