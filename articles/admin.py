@@ -6,12 +6,13 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import sources
 from .history import DiffContextHelper
-from .models import Article, EditConflict, Section
+from .models import Article, EditConflict, PageText, Section
 
 IMAGE_WITHOUT_ALT = re.compile(r"!\[\s*\]\(")
 
@@ -77,6 +78,8 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj._history_user = request.user
+        if not change or set(form.changed_data) & set(obj.reader_fields):
+            obj.text_changed = timezone.localdate()  # readers see it as "Last updated"
         obj.save(expected_version=form.cleaned_data.get("base_version") if change else None)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -111,6 +114,18 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
                 "![What the image shows](...).",
                 messages.WARNING,
             )
+
+
+def source_sentence_list(article):
+    """The article's source sentences with the ids to cite them by, for editors to copy."""
+    if article is None or not article.source_text:
+        return "Save the section with its article first; the article's sentences then show here."
+    rows = format_html_join(
+        "",
+        "<li><code>[@{}]</code> {}</li>",
+        ((sentence.id, sentence.text) for sentence in sources.sentences(article.source_text)),
+    )
+    return format_html('<ol class="source-sentences">{}</ol>', rows)
 
 
 class SectionInline(admin.TabularInline):
@@ -161,9 +176,21 @@ class ArticleAdmin(EditorialAdmin):
     search_fields = ("title", "publisher", "intro", "source_text")
     prepopulated_fields = {"slug": ("title",)}
     fieldsets = (
-        (None, {"fields": ("title", "slug", "status", "intro", "base_version")}),
+        (None, {"fields": ("title", "slug", "status", "base_version")}),
+        (
+            "Introduction",
+            {
+                "fields": ("plain_intro", "intro", "source_sentences"),
+                "description": "Readers see the plain-English introduction first, then the "
+                "introduction as published. On the home page, the first paragraph of the "
+                "introduction as published is quoted under “What night cramps are”.",
+            },
+        ),
         ("When to get help", {"fields": ("help_level", "help_note")}),
-        ("Review", {"fields": ("last_reviewed", "next_review_due")}),
+        (
+            "Review by a health professional",
+            {"fields": ("last_reviewed", "reviewed_by", "reviewer_role", "next_review_due")},
+        ),
         (
             "Where it came from",
             {
@@ -176,13 +203,18 @@ class ArticleAdmin(EditorialAdmin):
                 ),
             },
         ),
-        ("Dates", {"fields": ("created", "updated")}),
+        ("Dates", {"fields": ("text_changed", "created", "updated")}),
     )
     inlines = [SectionInline]
 
     def get_readonly_fields(self, request, obj=None):
         # The source text is typed in once, when an article is added, and then kept as is.
-        return ("source_text", "created", "updated") if obj else ("created", "updated")
+        dates = ("source_sentences", "text_changed", "created", "updated")
+        return ("source_text", *dates) if obj else dates
+
+    @admin.display(description="source sentences, to cite")
+    def source_sentences(self, obj):
+        return source_sentence_list(obj if obj and obj.pk else None)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(section_total=Count("sections"))
@@ -209,25 +241,51 @@ class SectionAdmin(EditorialAdmin):
     list_filter = ("kind", "status", "article")
     search_fields = ("heading", "body", "article__title")
     list_select_related = ("article",)
-    readonly_fields = ("created", "updated")
-    fields = (
-        "article",
-        "kind",
-        "status",
-        "heading",
-        "heading_is_editorial",
-        "slug",
-        "position",
-        "body",
-        "help_level",
-        "help_note",
-        "base_version",
-        "created",
-        "updated",
+    readonly_fields = ("source_sentences", "text_changed", "created", "updated")
+    fieldsets = (
+        (None, {"fields": ("article", "kind", "status", "slug", "position", "base_version")}),
+        (
+            "Plain English: what readers see first",
+            {
+                "fields": ("plain_heading", "plain", "source_sentences"),
+                "description": "Restate only what the source says, in short sentences and "
+                "numbered steps, and end each paragraph and step with the source sentence(s) "
+                "it restates: [@sentence-id]. Copy ids from the list below.",
+            },
+        ),
+        (
+            "As published: the source's wording",
+            {"fields": ("heading", "heading_is_editorial", "body")},
+        ),
+        ("When to get help", {"fields": ("help_level", "help_note")}),
+        ("Dates", {"fields": ("text_changed", "created", "updated")}),
     )
     prepopulated_fields = {"slug": ("heading",)}
+
+    @admin.display(description="source sentences, to cite")
+    def source_sentences(self, obj):
+        return source_sentence_list(obj.article if obj and obj.article_id else None)
 
     @admin.display(description="article", ordering="article__title")
     def article_link(self, obj):
         url = reverse("admin:articles_article_change", args=[obj.article_id])
         return format_html('<a href="{}">{}</a>', url, obj.article)
+
+
+@admin.register(PageText)
+class PageTextAdmin(EditorialAdmin):
+    """Texts with a fixed place on the site; editors change their words, not their place."""
+
+    markdown_field = "body"
+    list_display = ("__str__", "heading", "text_changed")
+    fields = ("heading", "body", "base_version", "text_changed", "updated")
+    readonly_fields = ("text_changed", "updated")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def view_on_site(self, obj):
+        return reverse("articles:about" if obj.key == PageText.Key.ABOUT else "articles:home")

@@ -14,18 +14,20 @@ from pathlib import Path
 
 from django.db import transaction
 
-from .models import Article, Section, Status
+from .models import Article, PageText, Section, Status
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
 ARTICLE_FIELDS = (
     "title", "slug", "publisher", "publisher_category", "source_title", "source_note", "intro",
-    "help_level", "help_note",
+    "help_level", "help_note", "plain_intro",
 )  # fmt: skip
 SECTION_FIELDS = (
     "kind", "heading", "heading_is_editorial", "slug", "body", "position",
-    "help_level", "help_note",
+    "help_level", "help_note", "plain_heading", "plain",
 )  # fmt: skip
+PAGE_TEXT_FIELDS = ("heading", "body")
+PAGE_TEXTS = "page-texts.toml"
 
 
 def fingerprint(values):
@@ -41,8 +43,11 @@ def read_manifest(path):
     """The article and section values one article.toml ships, with its files read in."""
     folder = path.parent
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    article = {field: data.get(field, "").strip() for field in ARTICLE_FIELDS if field != "intro"}
-    article["intro"] = (folder / data["intro_file"]).read_text(encoding="utf-8").strip()
+    files = {"intro", "plain_intro"}
+    article = {field: data.get(field, "").strip() for field in ARTICLE_FIELDS if field not in files}
+    article["intro"] = read(folder, data["intro_file"])
+    article["plain_intro"] = read(folder, data.get("plain_intro_file"))
+    article["text_changed"] = data["changed"]
     sections = []
     for position, section in enumerate(data["sections"], start=1):
         values = {
@@ -50,10 +55,13 @@ def read_manifest(path):
             "heading": section["heading"],
             "heading_is_editorial": section.get("heading_is_editorial", False),
             "slug": section["slug"],
-            "body": (folder / section["body_file"]).read_text(encoding="utf-8").strip(),
+            "body": read(folder, section["body_file"]),
             "position": position * 10,
             "help_level": section.get("help_level", ""),
             "help_note": section.get("help_note", "").strip(),
+            "plain_heading": section.get("plain_heading", ""),
+            "plain": read(folder, section.get("plain_file")),
+            "text_changed": section["changed"],
         }
         sections.append((section["key"], values))
     # newline="" keeps the source byte for byte, line endings included.
@@ -62,8 +70,34 @@ def read_manifest(path):
     return data["key"], article, source_text, sections
 
 
+def read(folder, name):
+    """A content file's text, or "" when there is none."""
+    return (folder / name).read_text(encoding="utf-8").strip() if name else ""
+
+
+def read_page_texts(path):
+    """[(key, values), ...] for the texts in page-texts.toml."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return [
+        (
+            text["key"],
+            {
+                "heading": text["heading"],
+                "body": read(path.parent, text["body_file"]),
+                "text_changed": text["changed"],
+            },
+        )
+        for text in data["texts"]
+    ]
+
+
 def _sync(obj, fields, shipped, counts, noun):
-    """Create or update one row from shipped values, unless an editor has changed it."""
+    """Create or update one row from shipped values, unless an editor has changed it.
+
+    `shipped` also carries the date its text last changed in the content files, which
+    becomes the row's "Last updated" date; it is not part of the fingerprint."""
+    shipped = dict(shipped)
+    text_changed = shipped.pop("text_changed")
     shipped_hash = fingerprint(shipped)
     if obj.pk is None:
         outcome, reason = "created", "Shipped content loaded"
@@ -77,7 +111,8 @@ def _sync(obj, fields, shipped, counts, noun):
         outcome, reason = "updated", "Shipped content updated"
     for field, value in shipped.items():
         setattr(obj, field, value)
-    if outcome == "created":
+    obj.text_changed = text_changed
+    if outcome == "created" and hasattr(obj, "status"):
         obj.status = Status.PUBLISHED
     obj.seed_hash = shipped_hash
     obj._change_reason = reason
@@ -111,4 +146,9 @@ def load_content(content_dir=CONTENT_DIR):
                 continue
             section = section or Section(article=article, seed_key=section_key)
             _sync(section, SECTION_FIELDS, values, counts, "sections")
+    page_texts = Path(content_dir) / PAGE_TEXTS
+    if page_texts.exists():
+        for key, values in read_page_texts(page_texts):
+            text = PageText.objects.filter(key=key).first() or PageText(key=key)
+            _sync(text, PAGE_TEXT_FIELDS, values, counts, "page texts")
     return counts

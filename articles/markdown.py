@@ -14,6 +14,7 @@ import markdown
 import nh3
 from django.utils.text import Truncator, slugify
 from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 # Section bodies sit under the section heading: their own headings start at h3 on article and
@@ -41,8 +42,13 @@ ALLOWED_CLASSES = {
     "a": {"permalink"},
     "div": {"admonition", "editorial", "note", "subheading"},
     "p": {"admonition-title"},
-    "span": {"visually-hidden"},
+    "span": {"visually-hidden", "cite", "cite-missing"},
 }
+
+# A citation of source sentences in a plain-English version: [@id] or [@id; @id2] (the ids
+# are the source page's, articles/sources.py).
+CITATION_RE = r"\[@([a-z0-9-]+(?:\s*;\s*@[a-z0-9-]+)*)\]"
+CITED_ID_RE = re.compile(r"@([a-z0-9-]+)")
 
 
 class SubheadingTreeprocessor(Treeprocessor):
@@ -95,6 +101,49 @@ class SubheadingExtension(Extension):
         md.treeprocessors.register(DropEmptyAttributesTreeprocessor(md), "drop_empty", 6)
 
 
+class CitationInlineProcessor(InlineProcessor):
+    """[@id; @id2] becomes links to those sentences on the source page; an id that `resolve`
+    does not know is shown as such (a save refuses it, see cited_ids)."""
+
+    def __init__(self, pattern, md, resolve):
+        super().__init__(pattern, md)
+        self.resolve = resolve
+
+    def handleMatch(self, m, data):  # noqa: N802 (Python-Markdown's API)
+        ids = CITED_ID_RE.findall(m.group(0))
+        span = etree.Element("span", {"class": "cite"})
+        links = [(ident, self.resolve(ident)) for ident in ids]
+        missing = [ident for ident, url in links if url is None]
+        if missing:
+            span.set("class", "cite cite-missing")
+            span.text = f"(source sentence not found: {', '.join(missing)})"
+            return span, m.start(0), m.end(0)
+        if len(links) == 1:
+            span.text = "("
+            link = etree.SubElement(span, "a", {"href": links[0][1]})
+            link.text = "source"
+            link.tail = ")"
+        else:
+            span.text = "(sources: "
+            for number, (_, url) in enumerate(links, start=1):
+                link = etree.SubElement(span, "a", {"href": url})
+                link.text = str(number)
+                link.tail = ", " if number < len(links) else ")"
+        return span, m.start(0), m.end(0)
+
+
+class CitationExtension(Extension):
+    def __init__(self, resolve, **kwargs):
+        self.resolve = resolve
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's API)
+        # Before links (160), which would otherwise read [@id] as a reference.
+        md.inlinePatterns.register(
+            CitationInlineProcessor(CITATION_RE, md, self.resolve), "cite", 175
+        )
+
+
 def _keep_attribute(tag, attribute, value):
     if attribute == "id" and not ANCHOR_RE.match(value):
         return None
@@ -113,8 +162,11 @@ def sanitize(html):
     )
 
 
-def render_markdown(text, heading_level=ARTICLE_HEADING_LEVEL):
-    """Render editor Markdown to sanitized HTML (also markdownx's preview function)."""
+def render_markdown(text, heading_level=ARTICLE_HEADING_LEVEL, cite=None):
+    """Render editor Markdown to sanitized HTML.
+
+    `cite(id)` gives the address of a cited source sentence, or None when there is no such
+    sentence; without it, citations are shown as not found."""
     md = markdown.Markdown(
         extensions=[
             "attr_list",
@@ -122,11 +174,26 @@ def render_markdown(text, heading_level=ARTICLE_HEADING_LEVEL):
             "sane_lists",
             "toc",
             SubheadingExtension(heading_level=heading_level),
+            CitationExtension(cite or (lambda ident: None)),
         ],
         extension_configs={"toc": {"slugify": _slugify_anchor}},
         output_format="html",
     )
     return sanitize(md.convert(text or ""))
+
+
+def render_preview(text):
+    """markdownx's live preview: as the pages render it, citations resolved against every
+    article's source (a save then checks they are the right article's)."""
+    from .models import source_citations  # the models use this module
+
+    return render_markdown(text, cite=source_citations())
+
+
+def cited_ids(text):
+    """The source sentence ids a text cites, in order."""
+    citations = re.finditer(CITATION_RE, text or "")
+    return [ident for found in citations for ident in CITED_ID_RE.findall(found.group(0))]
 
 
 def _slugify_anchor(value, separator):
@@ -141,11 +208,11 @@ def anchors_in(html):
 class _TextExtractor(HTMLParser):
     """Collects the reader-visible source text of rendered HTML, one string per block.
 
-    Skips the permalink controls and editorial notes, which are not source wording.
+    Skips the permalink controls, editorial notes and citations, which are not source wording.
     """
 
     BLOCKS = {"p", "li", "blockquote", "td", "th", "pre"} | HEADING_TAGS
-    SKIPPED_CLASSES = {"permalink", "admonition"}
+    SKIPPED_CLASSES = {"permalink", "admonition", "cite"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -190,6 +257,55 @@ class _TextExtractor(HTMLParser):
     def close(self):
         super().close()
         self._flush()
+
+
+class _CitationChecker(HTMLParser):
+    """Finds paragraphs and list items with text of their own but no citation."""
+
+    BLOCKS = {"p", "li"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.uncited = []
+        self._open = []  # [own text, cited] for each open block
+        self._skip_stack = []  # inside an editor's note
+        self._in_cite = False
+
+    def handle_starttag(self, tag, attrs):
+        classes = set((dict(attrs).get("class") or "").split())
+        if self._skip_stack or "admonition" in classes:
+            self._skip_stack.append(tag)
+        elif tag == "span" and "cite" in classes:
+            self._in_cite = True
+            if self._open:
+                self._open[-1][1] = True
+        elif tag in self.BLOCKS:
+            self._open.append([[], False])
+
+    def handle_endtag(self, tag):
+        if self._skip_stack:
+            if self._skip_stack[-1] == tag:
+                self._skip_stack.pop()
+        elif self._in_cite and tag == "span":
+            self._in_cite = False
+        elif tag in self.BLOCKS and self._open:
+            text, cited = self._open.pop()
+            text = " ".join("".join(text).split())
+            if text and not cited:
+                self.uncited.append(text)
+
+    def handle_data(self, data):
+        if not self._skip_stack and not self._in_cite and self._open:
+            self._open[-1][0].append(data)
+
+
+def uncited_blocks(html):
+    """The text of each paragraph or list item in rendered HTML that cites no source sentence
+    (editor's notes aside)."""
+    checker = _CitationChecker()
+    checker.feed(html)
+    checker.close()
+    return checker.uncited
 
 
 def text_blocks(html):

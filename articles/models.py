@@ -5,10 +5,11 @@ from django.contrib.redirects.models import Redirect
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
-from . import markdown
+from . import markdown, sources
 from .paths import page_path
 
 # Ids the page templates use themselves; a subheading anchor must not take one of them.
@@ -23,9 +24,52 @@ def validate_section_slug(value):
         raise ValidationError(f"“{value}” is the address of another page; choose another slug.")
 
 
+PLAIN_HELP = (
+    "Our plain-English version, shown first: short sentences and numbered steps that restate "
+    "only what the source says. End every paragraph and step with the source sentence(s) it "
+    "restates, as [@sentence-id] or [@id; @id2] (the ids are listed under “Source sentences”, "
+    "and on the source page). Explain a garbled translation you resolved with an editor's note."
+)
+
+
+def source_citations(articles=None):
+    """cite(id) -> the address of that sentence on its article's source page, or None.
+
+    Looks in `articles`, or in every article when not given."""
+    if articles is None:
+        articles = Article.objects.only("slug", "source_text")
+    addresses = {}
+    for article in articles:
+        for ident in sources.sentence_ids(article.source_text):
+            addresses.setdefault(ident, f"{article.get_source_url()}#{ident}")
+    return addresses.get
+
+
+def citation_errors(text, articles, field):
+    """{field: message} when `text` cites a sentence `articles` do not have, or has a paragraph
+    or step that cites nothing; {} when every citation holds."""
+    cite = source_citations(articles)
+    unknown = [ident for ident in markdown.cited_ids(text) if cite(ident) is None]
+    if unknown:
+        where = "this article's source" if articles is not None else "any article's source"
+        return {
+            field: f"No sentence of {where} has the id {', '.join(f'@{i}' for i in unknown)}. "
+            "Copy ids from “Source sentences” or from the source page."
+        }
+    uncited = markdown.uncited_blocks(markdown.render_markdown(text, cite=cite))
+    if uncited:
+        quoted = "; ".join(f"“{Truncator(text).words(8)}”" for text in uncited)
+        return {
+            field: "Each paragraph and step must end with the source sentence(s) it restates, "
+            f"as [@sentence-id]. These have none: {quoted}."
+        }
+    return {}
+
+
 class Kind(models.TextChoices):
-    CAUSES = "causes", "Causes"
+    # In the order readers need them: what to do now comes first.
     RELIEF = "relief", "Relief"
+    CAUSES = "causes", "Causes"
     PREVENTION = "prevention", "Prevention"
 
     @property
@@ -68,33 +112,12 @@ class HelpLevel(models.TextChoices):
     URGENT = "urgent", "Get urgent help"
 
 
-class Editable(models.Model):
-    """Draft/published status, a version number that turns away stale saves, and an
-    optional "when to get help" callout."""
+class Versioned(models.Model):
+    """A version number that turns away stale saves, and Markdown rendered on save."""
 
-    status = models.CharField(
-        max_length=10,
-        choices=Status.choices,
-        default=Status.DRAFT,
-        help_text="Readers see only published content. Use the preview link to check a draft.",
-    )
     version = models.PositiveIntegerField(default=1, editable=False)
-    help_level = models.CharField(
-        "when to get help",
-        max_length=10,
-        choices=HelpLevel.choices,
-        blank=True,
-        default=HelpLevel.NONE,
-        help_text="Shows a “when to get help” box. Use only what the source says; quote it.",
-    )
-    help_note = models.TextField(
-        "help box text",
-        blank=True,
-        help_text="The text of the help box, in Markdown. Required when a level is chosen.",
-    )
-    help_html = models.TextField(editable=False, default="")
 
-    text_fields = ("help_note",)  # Markdown fields, subclasses add theirs
+    text_fields = ()  # Markdown fields, subclasses say which
 
     class Meta:
         abstract = True
@@ -124,14 +147,60 @@ class Editable(models.Model):
             super().save(*args, **kwargs)
 
     def render(self):
-        """Work out the stored HTML from the Markdown; subclasses add their fields."""
-        self.help_html = markdown.render_markdown(self.help_note) if self.help_level else ""
+        """Work out the stored HTML from the Markdown; subclasses say how."""
 
     def normalize_text(self):
         """Browsers send textarea line breaks as CRLF; store one form, or every save would
         look like a change to the content loader and in the history's differences."""
         for field in self.text_fields:
             setattr(self, field, getattr(self, field).replace("\r\n", "\n"))
+
+    def last_change(self):
+        """The newest history record: who saved last, and when."""
+        return self.history.select_related("history_user").first()
+
+
+class Editable(Versioned):
+    """Draft/published status and an optional "when to get help" callout."""
+
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text="Readers see only published content. Use the preview link to check a draft.",
+    )
+    help_level = models.CharField(
+        "when to get help",
+        max_length=10,
+        choices=HelpLevel.choices,
+        blank=True,
+        default=HelpLevel.NONE,
+        help_text="Shows a “when to get help” box. Use only what the source says; quote it.",
+    )
+    help_note = models.TextField(
+        "help box text",
+        blank=True,
+        help_text="The text of the help box, in Markdown. Required when a level is chosen.",
+    )
+    help_html = models.TextField(editable=False, default="")
+    text_changed = models.DateField(
+        "text last changed",
+        default=timezone.localdate,
+        editable=False,
+        help_text="Readers see it as “Last updated”: set when an editor saves a change to the "
+        "text readers see; for shipped content, the date in its content files.",
+    )
+
+    text_fields = ("help_note",)  # Markdown fields, subclasses add theirs
+    # What readers see of it: a change to one of these is a new "Last updated" date.
+    reader_fields = ("help_level", "help_note")
+
+    class Meta:
+        abstract = True
+
+    def render(self):
+        """Work out the stored HTML from the Markdown; subclasses add their fields."""
+        self.help_html = markdown.render_markdown(self.help_note) if self.help_level else ""
 
     def clean(self):
         super().clean()
@@ -143,10 +212,6 @@ class Editable(models.Model):
     @property
     def is_published(self):
         return self.status == Status.PUBLISHED
-
-    def last_change(self):
-        """The newest history record: who saved last, and when."""
-        return self.history.select_related("history_user").first()
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -197,6 +262,15 @@ class Article(Editable):
         "(a line '!!! editorial \"Editor\\'s note\"' followed by indented text).",
     )
     intro_html = models.TextField(editable=False, default="")
+    plain_intro = MarkdownxField(
+        "introduction in plain English",
+        blank=True,
+        help_text=PLAIN_HELP,
+    )
+    plain_intro_html = models.TextField(editable=False, default="")
+    source_html = models.TextField(
+        editable=False, default="", help_text="The source text with an address per sentence."
+    )
     description = models.CharField(
         max_length=200,
         editable=False,
@@ -219,8 +293,21 @@ class Article(Editable):
     last_reviewed = models.DateField(
         null=True,
         blank=True,
-        help_text="When an editor last checked this article against its source and the "
-        "site's standards. Readers see it as “Page last reviewed”.",
+        help_text="When a health professional last reviewed this article against its source "
+        "and the site's standards. Readers see “Page last reviewed: date by name, role”; "
+        "with no review they see “Not yet reviewed by a health professional”.",
+    )
+    reviewed_by = models.CharField(
+        "reviewer's name",
+        max_length=200,
+        blank=True,
+        help_text="The full name of the health professional who did that review.",
+    )
+    reviewer_role = models.CharField(
+        "reviewer's role",
+        max_length=200,
+        blank=True,
+        help_text="Their role, as readers should see it, for example “general practitioner”.",
     )
     next_review_due = models.DateField(
         null=True,
@@ -232,8 +319,11 @@ class Article(Editable):
     updated = models.DateTimeField(auto_now=True)
 
     objects = ArticleQuerySet.as_manager()
-    text_fields = ("intro", "help_note")
-    history = HistoricalRecords(excluded_fields=["version", "seed_hash", "help_html"])
+    text_fields = ("intro", "plain_intro", "help_note")
+    reader_fields = ("title", "intro", "plain_intro", *Editable.reader_fields)
+    history = HistoricalRecords(
+        excluded_fields=["version", "seed_hash", "help_html", "plain_intro_html", "source_html"]
+    )
 
     class Meta:
         ordering = ["pk"]
@@ -252,11 +342,20 @@ class Article(Editable):
                 # reveal).
                 if self.is_published:
                     record_redirects(self._moves_from(old_slug))
-                # Each section stores its address (Section.path), which has this slug in it.
-                sections = list(self.sections.only("pk", "slug"))
+                # Each section stores its address (Section.path), and plain-English texts
+                # link to the source page: both have this slug in them.
+                sections = list(self.sections.all())
                 for section in sections:
+                    section.article = self
                     section.path = section_path(self.slug, section.slug)
-                Section.objects.bulk_update(sections, ["path"])
+                    section.render()
+                Section.objects.bulk_update(
+                    sections, ["path", "plain_html", "plain_standalone_html"]
+                )
+                texts = list(PageText.objects.all())
+                for text in texts:
+                    text.render()
+                PageText.objects.bulk_update(texts, ["body_html"])
 
     def get_absolute_url(self):
         return page_path("articles:article", article=self.slug)
@@ -270,19 +369,36 @@ class Article(Editable):
     def render(self):
         super().render()
         self.intro_html = markdown.render_markdown(self.intro, heading_level=2)
-        self.description = markdown.summarize(self.intro_html)
+        self.plain_intro_html = markdown.render_markdown(
+            self.plain_intro, heading_level=2, cite=source_citations([self])
+        )
+        self.source_html = sources.to_html(self.source_text)
+        self.description = markdown.summarize(self.plain_intro_html or self.intro_html)
         self.lead = markdown.first_paragraph(self.intro_html)
 
     def clean(self):
         super().clean()
+        errors = {}
         if (
             self.last_reviewed
             and self.next_review_due
             and self.next_review_due <= self.last_reviewed
         ):
-            raise ValidationError(
-                {"next_review_due": "The next review must come after the last review."}
-            )
+            errors["next_review_due"] = "The next review must come after the last review."
+        reviewer = {"reviewed_by": self.reviewed_by.strip(), "reviewer_role": self.reviewer_role}
+        if self.last_reviewed:
+            for field, value in reviewer.items():
+                if not value.strip():
+                    errors[field] = "Say who did the review: a name and a role."
+        elif any(value.strip() for value in reviewer.values()):
+            errors["last_reviewed"] = "Give the date of the review, or clear who did it."
+        errors.update(citation_errors(self.plain_intro, [self], "plain_intro"))
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_reviewed(self):
+        return bool(self.last_reviewed and self.reviewed_by)
 
     def _moves_from(self, old_slug):
         """Old address -> new address for every page under the article, after a rename."""
@@ -354,6 +470,16 @@ class Section(Editable):
     standalone_html = models.TextField(
         editable=False, default="", help_text="The body as shown on the section's own page."
     )
+    plain_heading = models.CharField(
+        "heading in plain English",
+        max_length=200,
+        blank=True,
+        help_text="The heading readers see first, in plain words (ours, so marked as "
+        "editorial). The source's heading is then shown with the text as published.",
+    )
+    plain = MarkdownxField("plain English", blank=True, help_text=PLAIN_HELP)
+    plain_html = models.TextField(editable=False, default="")
+    plain_standalone_html = models.TextField(editable=False, default="")
     anchors = models.JSONField(editable=False, default=list)
     description = models.CharField(max_length=200, editable=False, default="")
     # The section's address, kept by save() (and by Article.save() when the article's slug
@@ -370,7 +496,8 @@ class Section(Editable):
     updated = models.DateTimeField(auto_now=True)
 
     objects = SectionQuerySet.as_manager()
-    text_fields = ("body", "help_note")
+    text_fields = ("body", "plain", "help_note")
+    reader_fields = ("heading", "plain_heading", "body", "plain", *Editable.reader_fields)
     history = HistoricalRecords(
         excluded_fields=[
             "version",
@@ -378,6 +505,8 @@ class Section(Editable):
             "help_html",
             "body_html",
             "standalone_html",
+            "plain_html",
+            "plain_standalone_html",
             "anchors",
             "path",
         ]
@@ -421,6 +550,11 @@ class Section(Editable):
     def get_preview_url(self):
         return page_path("articles:preview_section", article=self.article.slug, section=self.slug)
 
+    @property
+    def display_heading(self):
+        """The heading readers see first: the plain-English one when there is one."""
+        return self.plain_heading or self.heading
+
     def get_article_url(self):
         """The section in the context of its whole article."""
         return f"{self.article.get_absolute_url()}#{self.slug}"
@@ -431,13 +565,22 @@ class Section(Editable):
         self.standalone_html = markdown.render_markdown(
             self.body, heading_level=markdown.STANDALONE_HEADING_LEVEL
         )
-        self.anchors = markdown.anchors_in(self.body_html)
-        self.description = markdown.summarize(self.body_html)
+        cite = source_citations([self.article]) if self.article_id else None
+        self.plain_html = markdown.render_markdown(self.plain, cite=cite)
+        self.plain_standalone_html = markdown.render_markdown(
+            self.plain, heading_level=markdown.STANDALONE_HEADING_LEVEL, cite=cite
+        )
+        self.anchors = markdown.anchors_in(self.body_html) + markdown.anchors_in(self.plain_html)
+        self.description = markdown.summarize(self.plain_html or self.body_html)
 
     def clean(self):
         super().clean()
         self.render()
         self._check_anchors()
+        if self.article_id is not None:
+            errors = citation_errors(self.plain, [self.article], "plain")
+            if errors:
+                raise ValidationError(errors)
 
     def _check_anchors(self):
         """Subheading anchors must be unique on every page that can show them together."""
@@ -475,6 +618,56 @@ class Section(Editable):
                     f"#{', #'.join(sorted(clashes))}. Choose other {{#anchor}} names."
                 }
             )
+
+
+class PageText(Versioned):
+    """A piece of text a page shows that belongs to no article: the "During a cramp" box,
+    the About page. Each has a fixed place (its key); editors change the words."""
+
+    class Key(models.TextChoices):
+        DURING_A_CRAMP = "during-a-cramp", "“During a cramp” box (home page and Relief page)"
+        ABOUT = "about", "About page"
+
+    # Texts that restate the sources, so every paragraph and step cites them.
+    CITED = {Key.DURING_A_CRAMP}
+
+    key = models.CharField(max_length=40, choices=Key.choices, unique=True, editable=False)
+    heading = models.CharField(max_length=200, help_text="The heading readers see.")
+    body = MarkdownxField(
+        help_text="In Markdown, with a live preview. In the “During a cramp” box, end every "
+        "step with the source sentence(s) it restates, as [@sentence-id] (the ids are on the "
+        "source pages); add nothing the sources do not say."
+    )
+    body_html = models.TextField(editable=False, default="")
+    text_changed = models.DateField("text last changed", default=timezone.localdate, editable=False)
+    seed_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    updated = models.DateTimeField(auto_now=True)
+
+    text_fields = ("body",)
+    reader_fields = ("heading", "body")
+    history = HistoricalRecords(excluded_fields=["version", "seed_hash", "body_html"])
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = "page text"
+
+    def __str__(self):
+        return self.get_key_display()
+
+    @property
+    def is_cited(self):
+        return self.key in self.CITED
+
+    def render(self):
+        cite = source_citations() if self.is_cited else None
+        self.body_html = markdown.render_markdown(self.body, heading_level=2, cite=cite)
+
+    def clean(self):
+        super().clean()
+        if self.is_cited:
+            errors = citation_errors(self.body, None, "body")
+            if errors:
+                raise ValidationError(errors)
 
 
 def record_redirects(moves):
