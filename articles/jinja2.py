@@ -11,6 +11,7 @@ Everything here is what the templates need beyond plain Jinja2: Django's URL and
 helpers, the structured data, and a few of Django's filters with their own behaviour.
 """
 
+import datetime
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -43,9 +44,10 @@ def environment(**options):
 
 
 def time_element(value):
-    """<time datetime="2026-03-07…">7 March 2026</time> for a date or datetime."""
+    """<time datetime="2026-03-07">7 March 2026</time> for a date, or a datetime's date."""
     # What date(value, "j F Y") writes, in half its time: pages show several dates.
-    value = timezone.template_localtime(value)
+    if isinstance(value, datetime.datetime):
+        value = timezone.template_localtime(value).date()
     return format_html(
         '<time datetime="{}">{} {} {}</time>',
         value.isoformat(),

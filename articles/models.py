@@ -13,7 +13,9 @@ from . import markdown, sources
 from .paths import page_path
 
 # Ids the page templates use themselves; a subheading anchor must not take one of them.
-RESERVED_ANCHORS = {"main", "contents", "share-status", "source-text", "site-search"}
+RESERVED_ANCHORS = {
+    "main", "contents", "share-status", "source-text", "site-search", "during-a-cramp",
+}  # fmt: skip
 MAX_ANCHOR_LENGTH = 80
 # Addresses under /articles/<article>/ that are pages of their own, not sections.
 RESERVED_SECTION_SLUGS = {"source"}
@@ -554,6 +556,12 @@ class Section(Editable):
     def display_heading(self):
         """The heading readers see first: the plain-English one when there is one."""
         return self.plain_heading or self.heading
+
+    @property
+    def source_heading(self):
+        """The source's own heading, shown with the text as published when readers see a
+        plain-English one first."""
+        return self.heading if self.plain_heading and not self.heading_is_editorial else ""
 
     def get_article_url(self):
         """The section in the context of its whole article."""

@@ -45,7 +45,7 @@ def section(article_id, slug, drafts=False):
 @prepared
 def section_links(article_id, drafts=False):
     """An article's sections in order, with only what a link to each needs."""
-    return article_sections.queryset(article_id, drafts).only("heading", "path")
+    return article_sections.queryset(article_id, drafts).only("heading", "plain_heading", "path")
 
 
 def one_or_404(rows):

@@ -49,10 +49,11 @@ def _based_on(article, absolute):
 
 
 def structured_data(request, *, trail, title, description, article=None, section=None,
-                    kind=None, sections=()):  # fmt: skip
+                    kind=None, sections=(), changed=None):  # fmt: skip
     """The JSON-LD graph for a content page: a MedicalWebPage and its BreadcrumbList.
 
-    `trail` is the page's breadcrumb_trail(); it starts at the home page."""
+    `trail` is the page's breadcrumb_trail(); it starts at the home page; `changed` is when
+    the page's text last changed, as the page says ("Last updated")."""
     absolute = request.build_absolute_uri
     page_url = absolute(request.path)
     page = {
@@ -68,12 +69,17 @@ def structured_data(request, *, trail, title, description, article=None, section
     }
     if section is not None or kind is not None:
         page["aspect"] = ASPECTS[Kind(section.kind if section is not None else kind)]
+    if changed is not None:
+        page["dateModified"] = changed.isoformat()
     if article is not None:
         page["isBasedOn"] = _based_on(article, absolute)
-        updated = max(article.updated, section.updated) if section is not None else article.updated
-        page["dateModified"] = updated.isoformat()
-        if article.last_reviewed:
+        if article.is_reviewed:
             page["lastReviewed"] = article.last_reviewed.isoformat()
+            page["reviewedBy"] = {
+                "@type": "Person",
+                "name": article.reviewed_by,
+                "jobTitle": article.reviewer_role,
+            }
     elif sections:
         articles = {section.article_id: section.article for section in sections}.values()
         page["isBasedOn"] = [_based_on(item, absolute) for item in articles]

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from . import reading
 from .cache import public_page
-from .models import Kind
+from .models import Kind, PageText
 from .search import MAX_QUERY_LENGTH, terms
 from .search import search as search_sections
 from .seo import breadcrumb_trail
@@ -31,19 +31,39 @@ def staff_preview(view):
     return preview
 
 
+def page_text(key):
+    return PageText.objects.filter(key=key).first()
+
+
+def last_changed(*items):
+    """When the text of a page showing these items last changed ("Last updated")."""
+    return max((item.text_changed for item in items if item is not None), default=None)
+
+
 @public_page
 def home(request):
-    return render(request, "articles/home.html", {"articles": reading.articles()})
+    return render(
+        request,
+        "articles/home.html",
+        {"articles": reading.articles(), "box": page_text(PageText.Key.DURING_A_CRAMP)},
+    )
 
 
 @public_page
 def topic(request, kind):
     kind = Kind(kind)
     sections = reading.with_articles(reading.topic_sections(kind), reading.articles())
+    box = page_text(PageText.Key.DURING_A_CRAMP) if kind == Kind.RELIEF else None
     return render(
         request,
         "articles/topic.html",
-        {"kind": kind, "sections": sections, "trail": breadcrumb_trail(kind=kind)},
+        {
+            "kind": kind,
+            "sections": sections,
+            "box": box,
+            "changed": last_changed(box, *sections),
+            "trail": breadcrumb_trail(kind=kind),
+        },
     )
 
 
@@ -57,6 +77,7 @@ def article_detail(request, article, preview=False):
         {
             "article": article,
             "sections": sections,
+            "changed": last_changed(article, *sections),
             "preview": preview,
             "trail": breadcrumb_trail(article=article),
         },
@@ -75,6 +96,7 @@ def section_detail(request, article, section, preview=False):
             "section": section,
             "article": article,
             "siblings": reading.section_links(article.pk, preview),
+            "changed": last_changed(article, section),
             "preview": preview,
             "trail": breadcrumb_trail(article=article, section=section),
         },
@@ -97,7 +119,11 @@ def about(request):
     return render(
         request,
         "articles/about.html",
-        {"articles": reading.articles(), "contact_email": settings.CONTACT_EMAIL},
+        {
+            "articles": reading.articles(),
+            "text": page_text(PageText.Key.ABOUT),
+            "contact_email": settings.CONTACT_EMAIL,
+        },
     )
 
 

@@ -50,9 +50,9 @@ def probe(base_url, username, password):
             page.goto("/admin/articles/section/")
             href = page.locator("#result_list tbody th a").first.get_attribute("href")
             page.goto(href.split("?")[0])
-            textarea = page.locator("textarea.markdownx-editor")
+            textarea = page.locator("textarea#id_body")
             textarea.fill("### Checked in a browser {#checked}\n\nUnder the policy.")
-            page.locator(".markdownx-preview #checked").wait_for()
+            page.locator(".markdownx:has(#id_body) .markdownx-preview #checked").wait_for()
             violations += page.evaluate("window.__violations || []")
         finally:
             browser.close()

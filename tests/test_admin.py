@@ -7,7 +7,8 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from articles.models import Article, Section
 
 SECTION_FIELDS = (
-    "article", "kind", "status", "heading", "slug", "position", "body", "help_level", "help_note"
+    "article", "kind", "status", "heading", "plain_heading", "slug", "position", "body", "plain",
+    "help_level", "help_note",
 )  # fmt: skip
 
 
@@ -28,6 +29,7 @@ def article_form(article, **changes):
             "slug",
             "status",
             "intro",
+            "plain_intro",
             "publisher",
             "publisher_category",
             "help_level",

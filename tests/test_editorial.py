@@ -284,6 +284,7 @@ class TestEditorAccounts:
             "add_article", "change_article", "view_article",
             "add_section", "change_section", "view_section",
             "view_historicalarticle", "view_historicalsection",
+            "change_pagetext", "view_pagetext", "view_historicalpagetext",
         }  # fmt: skip
 
     def test_an_editor_can_edit_but_not_delete_articles_or_manage_users(self, client, content):
@@ -328,12 +329,15 @@ class TestReviewDates:
         assertContains(client.get(SPASM), "Last updated:")
         article = Article.objects.get(slug="calf-muscle-spasm")
         article.last_reviewed = date(2026, 11, 1)
+        article.reviewed_by, article.reviewer_role = "Dr Ann Example", "general practitioner"
         article.next_review_due = date(2027, 11, 1)
         article.save()
         for url in (SPASM, f"{SPASM}causes/"):
             page = client.get(url)
             assertContains(
-                page, 'Page last reviewed: <time datetime="2026-11-01">1 November 2026</time>'
+                page,
+                'Page last reviewed: <time datetime="2026-11-01">1 November 2026</time> '
+                "by Dr Ann Example, general practitioner.",
             )
             assertContains(
                 page, 'Next review due: <time datetime="2027-11-01">1 November 2027</time>'

@@ -1,6 +1,7 @@
 """The public reading pages, through real URLs, with the shipped content."""
 
 import re
+from html import unescape
 
 import pytest
 from django.test import override_settings
@@ -47,9 +48,9 @@ class TestHome:
 @pytest.mark.parametrize(
     ("kind", "expected"),
     [
-        ("causes", ["Six symptoms can cause leg cramps at night.", "What reason is sleeping foot cramp?"]),
-        ("relief", ["Three measures to relieve leg cramps and night pain", "How does sleeping foot cramp do?"]),
-        ("prevention", ["Keeping night cramps from coming back", "Keeping foot cramps away at night"]),
+        ("causes", ["Why leg cramps happen at night: six reasons", "Why foot cramps happen in your sleep: five reasons"]),
+        ("relief", ["During a cramp", "How to stop a leg cramp: three steps", "How to stop a foot cramp"]),
+        ("prevention", ["How to keep leg cramps away at night", "How to keep foot cramps away"]),
     ],
 )  # fmt: skip
 def test_topic_page_shows_that_kind_from_both_articles_with_credit(client, content, kind, expected):
@@ -58,7 +59,7 @@ def test_topic_page_shows_that_kind_from_both_articles_with_credit(client, conte
     assert headings(response, 1) == [Kind(kind).title]
     assert headings(response, 2) == expected
     for article in content:
-        assertContains(response, f"published by {article.publisher}")
+        assertContains(response, f"({article.publisher}), machine-translated from Chinese.")
         assertContains(response, f'href="{article.get_source_url()}"')
 
 
@@ -101,8 +102,9 @@ class TestArticlePage:
 
     def test_editorial_additions_are_marked(self, client, content):
         response = client.get(SPASM)
-        assertContains(response, "Heading added by our editors", count=1)
-        assertContains(response, '<p class="admonition-title">Editor\'s note</p>', count=5)
+        # Each section's plain-English version and its heading are marked as ours.
+        assertContains(response, "In plain English by our editors", count=3)
+        assertContains(response, '<p class="admonition-title">Editor\'s note</p>', count=10)
 
     def test_headings_are_in_order(self, client, content):
         for url in ("/", "/causes/", SPASM, f"{SPASM}causes/", f"{SPASM}source/"):
@@ -117,7 +119,7 @@ class TestSectionPage:
     def test_stands_alone_with_its_own_share_preview(self, client, content):
         response = client.get(f"{SPASM}relief/")
         assert response.status_code == 200
-        title = "Three measures to relieve leg cramps and night pain"
+        title = "How to stop a leg cramp: three steps"
         assert headings(response, 1) == [title]
         url = f"http://testserver{SPASM}relief/"
         full_title = f"{title} – How to treat and recover calf muscle spasm?"
@@ -131,8 +133,8 @@ class TestSectionPage:
             response, '<meta property="og:image" content="http://testserver/static/img/share.png">'
         )
         description = (
-            "If leg cramps occur at night, you can take the following three measures to "
-            "relieve the pain. The first trick:"
+            "If you get a leg cramp at night, the article gives three things to do. "
+            "Stretch the calf."
         )
         assert re.search(
             rf'<meta name="description" content="{description}[^"]*…">', response.content.decode()
@@ -150,11 +152,11 @@ class TestSectionPage:
             response, '<h2 id="dietary-calcium">3. Dietary calcium supplement</h2>', html=True
         )
         assertContains(response, f'href="{SLEEP}causes/"')
-        assertContains(response, "Heading added by our editors")
+        assertContains(response, "In plain English by our editors")
 
     def test_credits_article_and_publisher(self, client, content):
         response = client.get(f"{SLEEP}causes/")
-        assertContains(response, "published by Sihai network")
+        assertContains(response, f'from <a href="{SLEEP}">an article by Sihai network</a>')
         assertContains(response, f'href="{SLEEP}source/"')
 
 
@@ -167,9 +169,11 @@ def test_source_page_is_word_for_word_with_provenance(client, content):
     assertContains(response, "kept word for word as published")
     assertContains(response, "Plastic Surgery and Aesthetics Network")
     assertContains(response, "Plastic surgery and medical aesthetics")
-    for paragraph in article.source_text.split("\n\n"):
-        for line in paragraph.splitlines():
-            assertContains(response, line.replace("'", "&#x27;"))
+    html = response.content.decode()
+    shown = re.search(r'<div id="source-text" class="source-text">(.*?)</div>', html, re.S)
+    # Each sentence is in an element of its own; the text around the tags is the source's.
+    text = unescape(re.sub(r"<[^>]+>", "", shown.group(1)))
+    assert text.split("\n") == [line for line in article.source_text.splitlines() if line.strip()]
 
 
 @pytest.mark.django_db
@@ -222,8 +226,8 @@ class TestQueryCounts:
 
     @pytest.mark.parametrize(
         ("url", "queries"),
-        [("/", 1), ("/causes/", 2), ("/relief/", 2), (SPASM, 2), (f"{SPASM}causes/", 3), (f"{SPASM}source/", 1),
-         ("/about/", 1), ("/search/?q=calcium", 2), ("/feed/", 1), ("/sitemap.xml", 4), ("/robots.txt", 0)],
+        [("/", 2), ("/causes/", 2), ("/relief/", 3), (SPASM, 2), (f"{SPASM}causes/", 3), (f"{SPASM}source/", 1),
+         ("/about/", 2), ("/search/?q=calcium", 2), ("/feed/", 1), ("/sitemap.xml", 4), ("/robots.txt", 0)],
     )  # fmt: skip
     def test_shipped_pages(self, client, content, django_assert_num_queries, url, queries):
         with django_assert_num_queries(queries):
@@ -233,7 +237,7 @@ class TestQueryCounts:
         self, client, article, make_section, django_assert_num_queries
     ):
         pages = {
-            "/": 1,
+            "/": 2,
             "/causes/": 2,
             "/articles/test-article/": 2,
             "/articles/test-article/section-1/": 3,

@@ -68,11 +68,11 @@ class TestTrust:
     def test_source_page_explains_the_translation(self, client, content):
         response = client.get(f"{SLEEP}source/")
         assertContains(response, "machine translation from a Chinese-language web page")
-        assertContains(response, "anything our editors add there is marked as editorial")
+        assertContains(response, "each with a plain-English version by our editors")
 
     def test_about_page(self, client, content, settings):
         response = client.get("/about/")
-        for words in ("Who runs it", "no advertising", "How content is chosen and reviewed",
+        for words in ("Who runs it", "no advertising", "How review works", "Who the editors are",
                       "Report a mistake", f"mailto:{settings.CONTACT_EMAIL}"):  # fmt: skip
             assertContains(response, words)
         assertContains(client.get("/"), 'href="/about/"')
@@ -135,7 +135,7 @@ class TestSharing:
             for url in CONTENT_PAGES
         }
         assert len(set(descriptions.values())) == len(descriptions)
-        assert descriptions[f"{SLEEP}relief/"].startswith("We often see people who draw sutras")
+        assert descriptions[f"{SLEEP}relief/"].startswith("Pull your toes up. During a cramp")
 
     def test_share_image_has_the_size_the_tags_state(self, client, content):
         from django.contrib.staticfiles import finders
@@ -155,6 +155,7 @@ class TestStructuredData:
     def test_section_page(self, client, content):
         article = Article.objects.get(slug="calf-muscle-spasm")
         article.last_reviewed = article.created.date()
+        article.reviewed_by, article.reviewer_role = "Dr Ann Example", "general practitioner"
         article.save()
         response = client.get(f"{SPASM}relief/")
         data = json_ld(response)
@@ -164,6 +165,11 @@ class TestStructuredData:
         assert page["about"]["name"] == "Nocturnal leg cramps"
         assert page["aspect"] == "Treatment"
         assert page["lastReviewed"] == article.last_reviewed.isoformat()
+        assert page["reviewedBy"] == {
+            "@type": "Person",
+            "name": "Dr Ann Example",
+            "jobTitle": "general practitioner",
+        }
         assert page["publisher"] == {
             "@type": "Organization",
             "name": "Night Cramps",
@@ -204,7 +210,7 @@ class TestStructuredData:
 
     def test_markup_in_content_cannot_break_out_of_the_json(self, client, content):
         section = Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
-        section.heading = "Relief </script><script>alert(1)</script>"
+        section.plain_heading = "Relief </script><script>alert(1)</script>"
         section.save()
         response = client.get(f"{SPASM}relief/")
         assert json_ld(response)["MedicalWebPage"]["name"].startswith("Relief </script>")

@@ -40,8 +40,8 @@ def change_url(section):
 def test_editor_sees_a_live_preview_and_the_saved_change_on_the_site(editor_page, section):
     page = editor_page
     page.goto(change_url(section))
-    body = page.locator("textarea.markdownx-editor")
-    preview = page.locator(".markdownx-preview")
+    body = page.locator("textarea#id_body")
+    preview = page.locator(".markdownx:has(#id_body) .markdownx-preview")
     expect(preview).to_contain_text("Massage the pain")  # the preview shows the current text
 
     body.press("Control+End")
@@ -66,7 +66,9 @@ def test_section_change_page_has_no_accessibility_violations(editor_page, sectio
     page = editor_page
     page.emulate_media(color_scheme=color_scheme)
     page.goto(change_url(section))
-    expect(page.locator(".markdownx-preview")).to_contain_text("Massage the pain")
+    expect(page.locator(".markdownx:has(#id_body) .markdownx-preview")).to_contain_text(
+        "Massage the pain"
+    )
     # Django admin's breadcrumb links would fail link-in-text-block (WCAG 1.4.1) if our admin
     # stylesheet (static/css/admin-preview.css) did not underline them.
     violations = axe_violations(page)

@@ -109,13 +109,11 @@ def test_the_second_of_two_editors_is_told_who_saved_first_and_keeps_their_text(
     first.goto(change_url(spasm_relief))
     second.goto(change_url(spasm_relief))
 
-    first.locator("textarea.markdownx-editor").fill(
-        spasm_relief.body.replace("a hot towel", "a warm towel")
-    )
+    first.locator("textarea#id_body").fill(spasm_relief.body.replace("a hot towel", "a warm towel"))
     save(first)
     expect(first.locator(".messagelist")).to_contain_text("was changed successfully")
 
-    body = second.locator("textarea.markdownx-editor")
+    body = second.locator("textarea#id_body")
     body.press("Control+End")
     second.keyboard.type("\n\nBen's words: stretch the calf before bed.")
     typed = body.input_value()
@@ -153,9 +151,7 @@ def test_history_shows_the_change_word_by_word_and_revert_brings_the_old_text_ba
     expect(newest).to_contain_text("okafor")  # who changed it
 
     rows.nth(1).get_by_role("link", name=foot_relief.heading).click()
-    expect(editor.locator("textarea.markdownx-editor")).to_have_value(
-        re.compile("knead the cramped area")
-    )
+    expect(editor.locator("textarea#id_body")).to_have_value(re.compile("knead the cramped area"))
     editor.get_by_role("button", name="Revert").click()
     expect(editor.locator(".messagelist")).to_contain_text("was changed successfully")
 
@@ -169,8 +165,8 @@ def test_a_dropped_png_shows_in_preview_and_page_and_an_svg_is_refused_with_the_
 ):
     editor = log_in_editor("ada")
     editor.goto(change_url(foot_relief))
-    body = editor.locator("textarea.markdownx-editor")
-    preview = editor.locator(".markdownx-preview")
+    body = editor.locator("textarea#id_body")
+    preview = editor.locator(".markdownx:has(#id_body) .markdownx-preview")
     expect(preview).to_contain_text("Massage the pain")  # the editor is ready
 
     body.press("Control+End")
