@@ -104,7 +104,7 @@ class TestArticlePage:
         response = client.get(SPASM)
         # Each section's plain-English version and its heading are marked as ours.
         assertContains(response, "In plain English by our editors", count=3)
-        assertContains(response, '<p class="admonition-title">Editor\'s note</p>', count=10)
+        assertContains(response, '<p class="admonition-title">Editor\'s note</p>', count=12)
 
     def test_headings_are_in_order(self, client, content):
         for url in ("/", "/causes/", SPASM, f"{SPASM}causes/", f"{SPASM}source/"):

@@ -15,8 +15,8 @@ from articles.models import Section
 
 SPASM = "/articles/calf-muscle-spasm/"
 SPASM_TITLE = "How to treat and recover calf muscle spasm?"
-SPASM_RELIEF = "Three measures to relieve leg cramps and night pain"
-FOOT_RELIEF = "How does sleeping foot cramp do?"
+SPASM_RELIEF = "How to stop a leg cramp: three steps"
+FOOT_RELIEF = "How to stop a foot cramp"
 NOT_FOUND = "Page not found"
 IMAGE_WIDTH, IMAGE_HEIGHT = 40, 30
 UPLOADED_IMAGE = r"!\[\]\((/media/uploads/[0-9a-f]{32}\.png)\)"

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from .support import PUBLIC_PAGES
 
 ARTICLE = "/articles/calf-muscle-spasm/"
-RELIEF_HEADING = "Three measures to relieve leg cramps and night pain"
+RELIEF_HEADING = "How to stop a leg cramp: three steps"
 
 
 def test_stylesheet_and_script_load_on_every_public_page(content, page):
