@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .servers import (
+from harness.servers import (
     ROOT,
     Client,
     Gunicorn,

@@ -1,7 +1,7 @@
 """Serving: the page cache, conditional requests, static files, the health check, outages.
 
 The first tests use the test client; the rest run gunicorn as production does
-(tests/servers.py), with the default file cache and then with Redis shared by two instances.
+(harness/servers.py), with the default file cache and then with Redis shared by two instances.
 """
 
 import gzip
@@ -23,8 +23,7 @@ from django.db.utils import OperationalError
 from pytest_django.asserts import assertContains, assertNotContains
 
 from articles.models import Article, Section
-
-from .servers import (
+from harness.servers import (
     BIN,
     ROOT,
     Client,
