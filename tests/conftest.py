@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -5,6 +7,21 @@ from django.core.cache import cache
 
 from articles.content import load_content
 from articles.models import Article, Kind, Section, Status
+
+BROWSER_TESTS = Path(__file__).parent / "browser"
+# Module fixtures that start gunicorn, nginx or redis-server (test_serving.py, test_security.py).
+SERVER_FIXTURES = {"site", "server", "redis_url", "nginx_in_front"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Mark the slow kinds (markers in pyproject.toml) before `-m` selects: every test under
+    tests/browser/ is `browser`, every test using a fixture in SERVER_FIXTURES is `server`."""
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.browser)
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.server)
 
 
 @pytest.fixture(scope="session")
