@@ -10,11 +10,12 @@ export UV_PROJECT_ENVIRONMENT := .venv
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: help install install-site run serve prepare superuser browser test test-sqlite test-postgres lint bench clean
+.PHONY: help install install-site run serve prepare superuser browser test test-fast test-sqlite test-postgres lint bench clean
 
 help:
 	@echo "make run        install, prepare the database and content, serve on http://127.0.0.1:8000/"
 	@echo "make test       install and run the whole test suite (SQLite, then PostgreSQL)"
+	@echo "make test-fast  only the fast tests: no browser, gunicorn, nginx or PostgreSQL"
 	@echo "make superuser  create an admin account (asks for a password)"
 	@echo "make bench      measure speed and size"
 
@@ -59,12 +60,16 @@ test-postgres: install browser
 
 test: lint test-sqlite test-postgres
 
+# Everything not marked browser or server (tests/conftest.py marks them), on SQLite.
+test-fast: install
+	.venv/bin/pytest -m "not browser and not server"
+
 # gunicorn + production settings on loopback, loaded with wrk (Debian package); see the script.
 bench: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
 		{ echo "make bench needs wrk: run 'sudo apt-get install wrk'" >&2; exit 1; }
-	$(PY) scripts/bench.py
+	$(PY) -m scripts.bench
 
 clean:
 	rm -rf .venv $(TOOLS) staticfiles .pytest_cache

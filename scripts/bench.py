@@ -9,7 +9,7 @@ measured in the same run. Then SQL queries per page with an empty cache, for the
 content and for an article of 6, 60 and 600 sections, and the sizes of a page, the CSS and the
 script. Exits 1 when a target is missed.
 
-    .venv/bin/python scripts/bench.py [--seconds 6] [--connections 10]
+    .venv/bin/python -m scripts.bench [--seconds 6] [--connections 10]   (from the repo's root)
 """
 
 import argparse
@@ -24,10 +24,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from tests.helpers.servers import Client, Gunicorn, production_env
 
-from tests.servers import Client, Gunicorn, production_env  # noqa: E402 (needs ROOT first)
+ROOT = Path(__file__).resolve().parent.parent
 
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).parent / "gunicorn")
@@ -48,7 +47,7 @@ MAX_CSS = 20 * 1024
 
 def site_env(tmp):
     """Production settings from the environment, as on a server, but for plain-HTTP loopback
-    (tests/servers.py: wrk speaks plain HTTP; HSTS, secure cookies and the rest stay on)."""
+    (tests/helpers/servers.py: wrk speaks plain HTTP; HSTS, secure cookies and the rest stay on)."""
     return production_env(
         tmp,
         f"sqlite:///{tmp / 'db.sqlite3'}",
@@ -147,7 +146,7 @@ def combine(runs):
 def count_queries(env):
     """SQL queries per page, empty cache, from a child process (Django set up in-process)."""
     out = run(
-        [PYTHON, __file__, "--count-queries"],
+        [PYTHON, "-m", "scripts.bench", "--count-queries"],
         env={
             **env,
             "DJANGO_SETTINGS_MODULE": "cramps_site.settings",

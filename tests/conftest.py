@@ -1,9 +1,27 @@
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 
 from articles.content import load_content
 from articles.models import Article, Kind, Section, Status
+
+BROWSER_TESTS = Path(__file__).parent / "browser"
+# Module fixtures that start gunicorn, nginx or redis-server (test_serving.py, test_security.py).
+SERVER_FIXTURES = {"site", "server", "redis_url", "nginx_in_front"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Mark the slow kinds (markers in pyproject.toml) before `-m` selects: every test under
+    tests/browser/ is `browser`, every test using a fixture in SERVER_FIXTURES is `server`."""
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.browser)
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.server)
 
 
 @pytest.fixture(scope="session")
@@ -14,6 +32,32 @@ def django_db_modify_db_settings(tmp_path_factory):
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database["TEST"]["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+# The Editors group's permissions as the migrations make them, noted once the test database
+# is ready: a live-server test empties the database when it ends, and nothing migrates again.
+_EDITORS_PERMISSIONS = []
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, and a note of the Editors group (see editors_group)."""
+    with django_db_blocker.unblock():
+        _EDITORS_PERMISSIONS[:] = (
+            permission.natural_key()
+            for permission in Permission.objects.filter(group__name="Editors")
+        )
+
+
+@pytest.fixture
+def editors_group(transactional_db):
+    """The Editors group as the migrations make it, made again if a test emptied the database."""
+    assert _EDITORS_PERMISSIONS, "the migrations made no Editors group in the test database"
+    group, _ = Group.objects.get_or_create(name="Editors")
+    group.permissions.set(
+        Permission.objects.get_by_natural_key(*key) for key in _EDITORS_PERMISSIONS
+    )
+    return group
 
 
 @pytest.fixture(autouse=True)

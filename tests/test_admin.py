@@ -5,58 +5,7 @@ from django.contrib.auth import get_user_model
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from articles.models import Article, Section
-
-SECTION_FIELDS = (
-    "article", "kind", "status", "heading", "plain_heading", "slug", "position", "body", "plain",
-    "help_level", "help_note",
-)  # fmt: skip
-
-
-def section_form(section, **changes):
-    data = {field: getattr(section, field) for field in SECTION_FIELDS}
-    data["article"] = section.article_id
-    data["heading_is_editorial"] = "on" if section.heading_is_editorial else ""
-    data["base_version"] = section.version
-    data.update(changes)
-    return data
-
-
-def article_form(article, **changes):
-    data = {
-        field: getattr(article, field)
-        for field in (
-            "title",
-            "slug",
-            "status",
-            "intro",
-            "plain_intro",
-            "publisher",
-            "publisher_category",
-            "help_level",
-            "help_note",
-        )  # fmt: skip
-    }
-    data["base_version"] = article.version
-    data |= {"source_title": article.source_title, "source_note": article.source_note}
-    sections = list(article.sections.all())
-    data |= {
-        "sections-TOTAL_FORMS": len(sections),
-        "sections-INITIAL_FORMS": len(sections),
-        "sections-MIN_NUM_FORMS": 0,
-        "sections-MAX_NUM_FORMS": 1000,
-    }
-    for i, section in enumerate(sections):
-        data |= {
-            f"sections-{i}-id": section.pk,
-            f"sections-{i}-article": article.pk,
-            f"sections-{i}-position": section.position,
-        }
-    data.update(changes)
-    return data
-
-
-def change_url(obj):
-    return f"/admin/articles/{obj._meta.model_name}/{obj.pk}/change/"
+from tests.helpers.admin_forms import article_form, change_url, section_form
 
 
 @pytest.mark.django_db

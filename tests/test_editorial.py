@@ -16,7 +16,7 @@ from PIL import Image
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from articles.models import Article, EditConflict, Section, Status
-from tests.test_admin import article_form, change_url, section_form
+from tests.helpers.admin_forms import article_form, change_url, section_form
 
 SPASM = "/articles/calf-muscle-spasm/"
 

@@ -15,8 +15,7 @@ from articles import sources
 from articles.content import CONTENT_DIR, load_content
 from articles.markdown import cited_ids, text_blocks
 from articles.models import Article, PageText, Section
-
-from .test_admin import article_form, change_url, section_form
+from tests.helpers.admin_forms import article_form, change_url, section_form
 
 SPASM = "/articles/calf-muscle-spasm/"
 SLEEP = "/articles/sleeping-foot-cramp/"

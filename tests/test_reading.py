@@ -3,13 +3,11 @@ Jinja2 templates that show what they read."""
 
 import pytest
 from django.db import connection
-from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from pytest_django.asserts import assertContains, assertNotContains
 
 from articles import reading
 from articles.models import Article, Kind, Section, Status
-from articles.prepared import prepared
 
 SPASM = "calf-muscle-spasm"
 
@@ -67,14 +65,6 @@ def test_drafts_are_read_only_for_the_preview(with_drafts):
     assert "Draft section" not in [s.heading for s in reading.topic_sections(Kind.RELIEF)]
 
 
-def test_the_sql_is_compiled_once_for_the_same_arguments(content):
-    before = reading.topic_sections.cache_info()
-    for _ in range(3):
-        reading.topic_sections("relief-and-then-some")  # arguments no other test uses
-    after = reading.topic_sections.cache_info()
-    assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)
-
-
 def test_results_are_never_kept_only_the_sql(content):
     """Each call runs the query: an editor's save shows at once."""
     spasm = Article.objects.get(slug=SPASM)
@@ -85,21 +75,6 @@ def test_results_are_never_kept_only_the_sql(content):
     assert len(queries) == 1
 
 
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: Section.objects.select_related("article"),
-        lambda: Section.objects.prefetch_related("article"),
-        lambda: Section.objects.values("heading"),
-        lambda: Section.objects.annotate(n=Count("search_entries")),
-    ],
-    ids=["select_related", "prefetch_related", "values", "annotate"],
-)
-def test_what_raw_cannot_do_is_refused(db, make):
-    with pytest.raises(ValueError, match="raw"):
-        prepared(make)()
-
-
 def test_a_section_whose_article_went_meanwhile_is_left_out(content):
     """Sections and articles are read by two queries; an editor may unpublish in between."""
     sections = reading.topic_sections(Kind.CAUSES)
@@ -107,16 +82,6 @@ def test_a_section_whose_article_went_meanwhile_is_left_out(content):
     shown = reading.with_articles(sections, reading.articles())
     assert len(shown) == len(sections) - 1
     assert {section.article.slug for section in shown} == {"sleeping-foot-cramp"}
-
-
-def test_sections_get_their_article_without_a_query(content):
-    sections = reading.topic_sections(Kind.CAUSES)
-    articles = reading.articles()
-    with CaptureQueriesContext(connection) as queries:
-        reading.with_articles(sections, articles)
-        titles = {section.article.title for section in sections}
-    assert len(queries) == 0
-    assert titles == {article.title for article in articles}
 
 
 HOSTILE = '<script>alert(1)</script>" onmouseover="alert(2)'

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .servers import (
+from tests.helpers.servers import (
     ROOT,
     Client,
     Gunicorn,
@@ -132,6 +132,7 @@ def test_other_responses_carry_them_too(site):
     assert_hardened(not_modified, "304")
 
 
+@pytest.mark.server  # starts its own gunicorn
 def test_plain_http_is_redirected_to_https(tmp_path):
     env = production_env(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}")
     del env["DJANGO_SECURE_SSL_REDIRECT"]
@@ -228,6 +229,7 @@ def test_the_markdownx_editor_works_under_the_policy(editor):
     assert 'id="hello"' in preview.text
 
 
+@pytest.mark.browser  # outside tests/browser/: it drives Chromium in its own process
 def test_the_admin_and_editor_run_in_a_browser_without_policy_violations(site, tmp_path):
     """In Chromium: the change form loads, the live preview updates, nothing is blocked."""
     if not CHROMIUM.exists():

@@ -16,7 +16,7 @@ from django.test import Client
 
 from articles.content import load_content
 
-from .support import PUBLIC_PAGES, editors_group, open_page
+from .support import PUBLIC_PAGES, open_page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -92,18 +92,17 @@ def public_page(request, content):
 
 
 @pytest.fixture
-def log_in_editor(content, django_user_model, new_context, live_server):
+def log_in_editor(content, editors_group, django_user_model, new_context, live_server):
     """log_in_editor(username, **user_fields): a page of a new browser context, logged in as a
     new member of the Editors group.
 
     Logged in by session cookie: test_editor.py drives the login form; here it would only cost
     two page loads per editor.
     """
-    group = editors_group()
 
     def log_in(username, **fields):
         user = django_user_model.objects.create_user(username, is_staff=True, **fields)
-        user.groups.add(group)
+        user.groups.add(editors_group)
         client = Client()
         client.force_login(user)
         context = new_context()

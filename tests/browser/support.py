@@ -1,10 +1,8 @@
 """The pages the browser tests visit, and helpers the tests share."""
 
-from importlib import import_module
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
-from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from articles.content import CONTENT_DIR, read_manifest
@@ -37,19 +35,6 @@ def _public_pages():
 
 
 PUBLIC_PAGES = _public_pages()
-
-EDITORS = import_module("articles.migrations.0003_editors_group")
-
-
-def editors_group():
-    """The Editors group as migration 0003 makes it: a live-server test's flush empties it."""
-    group, _ = Group.objects.get_or_create(name=EDITORS.GROUP)
-    group.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="articles", codename__in=EDITORS.PERMISSIONS
-        )
-    )
-    return group
 
 
 def open_page(browser, browser_context_args, **options):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import dj_database_url
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 EDITOR = ("editor", "a long editor password")
 START_TIMEOUT = 30
