@@ -32,7 +32,7 @@ class UpdatesFeed(Feed):
         return sections
 
     def item_title(self, section):
-        return f"{section.heading} ({section.get_kind_display()}, {section.article.title})"
+        return f"{section.display_heading} ({section.get_kind_display()}, {section.article.title})"
 
     def item_description(self, section):
         return section.description

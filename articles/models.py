@@ -1,16 +1,14 @@
 """The content model: source articles and the editorial sections they are split into."""
 
-from django.conf import settings
-from django.contrib.redirects.models import Redirect
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from markdownx.models import MarkdownxField
 from simple_history.models import HistoricalRecords
 
 from . import markdown, sources
-from .paths import page_path
 
 # Ids the page templates use themselves; a subheading anchor must not take one of them.
 RESERVED_ANCHORS = {
@@ -42,8 +40,11 @@ def source_citations(articles=None):
         articles = Article.objects.only("slug", "source_text")
     addresses = {}
     for article in articles:
+        # Stored in the rendered HTML, so the same whoever saves it: the site's root path,
+        # never the script prefix of the request that saved it.
+        source_url = "/" + article.get_source_url().removeprefix(get_script_prefix())
         for ident in sources.sentence_ids(article.source_text):
-            addresses.setdefault(ident, f"{article.get_source_url()}#{ident}")
+            addresses.setdefault(ident, f"{source_url}#{ident}")
     return addresses.get
 
 
@@ -120,6 +121,7 @@ class Versioned(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     text_fields = ()  # Markdown fields, subclasses say which
+    reader_fields = ()  # what readers see: a change to one is a new "Last updated" date
 
     class Meta:
         abstract = True
@@ -162,8 +164,8 @@ class Versioned(models.Model):
         return self.history.select_related("history_user").first()
 
 
-class Editable(Versioned):
-    """Draft/published status and an optional "when to get help" callout."""
+class Publishable(Versioned):
+    """Draft or published, and when the text readers see last changed."""
 
     status = models.CharField(
         max_length=10,
@@ -171,6 +173,25 @@ class Editable(Versioned):
         default=Status.DRAFT,
         help_text="Readers see only published content. Use the preview link to check a draft.",
     )
+    text_changed = models.DateField(
+        "text last changed",
+        default=timezone.localdate,
+        editable=False,
+        help_text="Readers see it as “Last updated”: set when an editor saves a change to the "
+        "text readers see; for shipped content, the date in its content files.",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
+
+
+class HelpCallout(models.Model):
+    """An optional "when to get help" box."""
+
     help_level = models.CharField(
         "when to get help",
         max_length=10,
@@ -185,23 +206,12 @@ class Editable(Versioned):
         help_text="The text of the help box, in Markdown. Required when a level is chosen.",
     )
     help_html = models.TextField(editable=False, default="")
-    text_changed = models.DateField(
-        "text last changed",
-        default=timezone.localdate,
-        editable=False,
-        help_text="Readers see it as “Last updated”: set when an editor saves a change to the "
-        "text readers see; for shipped content, the date in its content files.",
-    )
-
-    text_fields = ("help_note",)  # Markdown fields, subclasses add theirs
-    # What readers see of it: a change to one of these is a new "Last updated" date.
-    reader_fields = ("help_level", "help_note")
 
     class Meta:
         abstract = True
 
     def render(self):
-        """Work out the stored HTML from the Markdown; subclasses add their fields."""
+        super().render()
         self.help_html = markdown.render_markdown(self.help_note) if self.help_level else ""
 
     def clean(self):
@@ -210,10 +220,6 @@ class Editable(Versioned):
             raise ValidationError(
                 {"help_note": "Write what readers should know, or choose no callout."}
             )
-
-    @property
-    def is_published(self):
-        return self.status == Status.PUBLISHED
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -228,7 +234,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(next_review_due__lt=today or timezone.localdate())
 
 
-class Article(Editable):
+class Article(HelpCallout, Publishable):
     title = models.CharField(
         max_length=200,
         help_text="The headline readers see. The shipped articles keep their published title.",
@@ -322,7 +328,8 @@ class Article(Editable):
 
     objects = ArticleQuerySet.as_manager()
     text_fields = ("intro", "plain_intro", "help_note")
-    reader_fields = ("title", "intro", "plain_intro", *Editable.reader_fields)
+    # What readers see: an editor's change to one of these is a new "Last updated" date.
+    reader_fields = ("title", "intro", "plain_intro", "help_level", "help_note")
     history = HistoricalRecords(
         excluded_fields=["version", "seed_hash", "help_html", "plain_intro_html", "source_html"]
     )
@@ -333,40 +340,14 @@ class Article(Editable):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        with transaction.atomic():
-            old_slug = None
-            if self.pk is not None:
-                old_slug = Article.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
-            super().save(*args, **kwargs)
-            if old_slug and old_slug != self.slug:
-                # A draft's old address was never public: nothing to keep working (nor to
-                # reveal).
-                if self.is_published:
-                    record_redirects(self._moves_from(old_slug))
-                # Each section stores its address (Section.path), and plain-English texts
-                # link to the source page: both have this slug in them.
-                sections = list(self.sections.all())
-                for section in sections:
-                    section.article = self
-                    section.path = section_path(self.slug, section.slug)
-                    section.render()
-                Section.objects.bulk_update(
-                    sections, ["path", "plain_html", "plain_standalone_html"]
-                )
-                texts = list(PageText.objects.all())
-                for text in texts:
-                    text.render()
-                PageText.objects.bulk_update(texts, ["body_html"])
-
     def get_absolute_url(self):
-        return page_path("articles:article", article=self.slug)
+        return reverse("articles:article", kwargs={"article": self.slug})
 
     def get_source_url(self):
-        return page_path("articles:source", article=self.slug)
+        return reverse("articles:source", kwargs={"article": self.slug})
 
     def get_preview_url(self):
-        return page_path("articles:preview_article", article=self.slug)
+        return reverse("articles:preview_article", kwargs={"article": self.slug})
 
     def render(self):
         super().render()
@@ -402,23 +383,6 @@ class Article(Editable):
     def is_reviewed(self):
         return bool(self.last_reviewed and self.reviewed_by)
 
-    def _moves_from(self, old_slug):
-        """Old address -> new address for every page under the article, after a rename."""
-        section_slugs = list(self.sections.values_list("slug", flat=True))
-
-        def paths(slug):
-            return [
-                page_path("articles:article", article=slug),
-                page_path("articles:source", article=slug),
-                *(section_path(slug, section) for section in section_slugs),
-            ]
-
-        return dict(zip(paths(old_slug), paths(self.slug), strict=True))
-
-
-def section_path(article_slug, section_slug):
-    return page_path("articles:section", article=article_slug, section=section_slug)
-
 
 class SectionQuerySet(models.QuerySet):
     def published(self):
@@ -433,7 +397,7 @@ class SectionQuerySet(models.QuerySet):
         return self.filter(kind=kind).order_by("article", "position")
 
 
-class Section(Editable):
+class Section(HelpCallout, Publishable):
     article = models.ForeignKey(
         Article,
         on_delete=models.CASCADE,
@@ -484,9 +448,6 @@ class Section(Editable):
     plain_standalone_html = models.TextField(editable=False, default="")
     anchors = models.JSONField(editable=False, default=list)
     description = models.CharField(max_length=200, editable=False, default="")
-    # The section's address, kept by save() (and by Article.save() when the article's slug
-    # changes): pages link to many sections, and a reverse() for every link added up.
-    path = models.CharField(max_length=300, editable=False, default="")
     position = models.PositiveIntegerField(
         default=0, help_text="Order within the article: lower numbers come first."
     )
@@ -499,7 +460,7 @@ class Section(Editable):
 
     objects = SectionQuerySet.as_manager()
     text_fields = ("body", "plain", "help_note")
-    reader_fields = ("heading", "plain_heading", "body", "plain", *Editable.reader_fields)
+    reader_fields = ("heading", "plain_heading", "body", "plain", "help_level", "help_note")
     history = HistoricalRecords(
         excluded_fields=[
             "version",
@@ -510,7 +471,6 @@ class Section(Editable):
             "plain_html",
             "plain_standalone_html",
             "anchors",
-            "path",
         ]
     )
 
@@ -530,27 +490,15 @@ class Section(Editable):
     def __str__(self):
         return self.heading
 
-    def save(self, *args, **kwargs):
-        self.path = section_path(self.article.slug, self.slug)
-        with transaction.atomic():
-            old = None
-            if self.pk is not None:
-                row = Section.objects.filter(pk=self.pk)
-                old_article, *old = row.values_list("article_id", "article__slug", "slug").first()
-                if old_article != self.article_id:
-                    # Moved to another article: no longer the shipped section the loader knows.
-                    self.seed_key = None
-            super().save(*args, **kwargs)
-            SearchEntry.rebuild_for(self)
-            if old is not None and section_path(*old) != self.path and self.is_published:
-                record_redirects({section_path(*old): self.path})
-
     def get_absolute_url(self):
-        # Worked out only for a section not saved yet.
-        return self.path or section_path(self.article.slug, self.slug)
+        return reverse(
+            "articles:section", kwargs={"article": self.article.slug, "section": self.slug}
+        )
 
     def get_preview_url(self):
-        return page_path("articles:preview_section", article=self.article.slug, section=self.slug)
+        return reverse(
+            "articles:preview_section", kwargs={"article": self.article.slug, "section": self.slug}
+        )
 
     @property
     def display_heading(self):
@@ -562,6 +510,11 @@ class Section(Editable):
         """The source's own heading, shown with the text as published when readers see a
         plain-English one first."""
         return self.heading if self.plain_heading and not self.heading_is_editorial else ""
+
+    @property
+    def topic_anchor(self):
+        """Its id on a topic page, which shows sections of both articles."""
+        return f"{self.article.slug}--{self.slug}"
 
     def get_article_url(self):
         """The section in the context of its whole article."""
@@ -676,22 +629,6 @@ class PageText(Versioned):
             errors = citation_errors(self.body, None, "body")
             if errors:
                 raise ValidationError(errors)
-
-
-def record_redirects(moves):
-    """Keep old addresses working: each old path answers 301 to its new path.
-
-    Earlier redirects that pointed at a moved path are repointed, so a link never takes more
-    than one hop, and a path that is live again stops redirecting.
-    """
-    site_id = settings.SITE_ID
-    for old_path, new_path in moves.items():
-        Redirect.objects.filter(site_id=site_id, new_path=old_path).update(new_path=new_path)
-        Redirect.objects.filter(site_id=site_id, old_path=new_path).delete()
-        Redirect.objects.update_or_create(
-            site_id=site_id, old_path=old_path, defaults={"new_path": new_path}
-        )
-    Redirect.objects.filter(site_id=site_id, old_path=models.F("new_path")).delete()
 
 
 class SearchEntry(models.Model):

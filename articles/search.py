@@ -1,61 +1,50 @@
-"""Full-text search over published sections, at subheading level.
+"""Full-text search over published sections, at subheading level, and its index.
 
-A real full-text index on both databases (see migration 0006): SQLite's FTS5, kept in step
-with the search_entry table by triggers, and on PostgreSQL a GIN index over the same
-expression the query uses. Snippets mark the matched words; the text around them is escaped
-here, so nothing in the content can become markup.
+Which sections count is the pages' own rule, Section.objects.published(). On PostgreSQL the
+search is the ORM's (django.contrib.postgres.search) over a GIN index on the same vector
+(migration 0012). On SQLite it is FTS5, kept in step with the search_entry table by triggers
+(migration 0006); the ORM cannot query FTS5, so its MATCH is SQL, limited to the published
+entries by the same QuerySet compiled into it. Snippets mark the matched words; the text
+around them is escaped here, so nothing in the content can become markup.
 """
 
 import re
 
 from django.db import connection
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import SearchEntry, Status
+from .models import SearchEntry, Section
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 MAX_RESULTS = 20
 # Control characters that never occur in content: they bracket the matches in a snippet.
 START, STOP = "\x02", "\x03"
+CONFIG = "english"
 
 SQLITE_SQL = """
-    SELECT e.id,
-        highlight(articles_searchentry_fts, 0, %(start)s, %(stop)s),
-        snippet(articles_searchentry_fts, 1, %(start)s, %(stop)s, '…', 24)
+    SELECT rowid,
+        highlight(articles_searchentry_fts, 0, %s, %s),
+        snippet(articles_searchentry_fts, 1, %s, %s, '…', 24)
     FROM articles_searchentry_fts
-    JOIN articles_searchentry e ON e.id = articles_searchentry_fts.rowid
-    JOIN articles_section s ON s.id = e.section_id
-    JOIN articles_article a ON a.id = s.article_id
-    WHERE articles_searchentry_fts MATCH %(match)s
-      AND s.status = %(published)s AND a.status = %(published)s
+    WHERE articles_searchentry_fts MATCH %s AND rowid IN ({published})
     ORDER BY bm25(articles_searchentry_fts, 4.0, 1.0)
-    LIMIT %(limit)s
+    LIMIT %s
 """
-POSTGRES_SQL = """
-    SELECT e.id,
-        ts_headline('english', e.heading, q, %(heading_options)s),
-        ts_headline('english', e.text, q, %(text_options)s)
-    FROM articles_searchentry e
-    JOIN articles_section s ON s.id = e.section_id
-    JOIN articles_article a ON a.id = s.article_id,
-    websearch_to_tsquery('english', %(match)s) q
-    WHERE to_tsvector('english', e.heading || ' ' || e.text) @@ q
-      AND s.status = %(published)s AND a.status = %(published)s
-    -- The WHERE clause uses the indexed expression; the ranking weighs headings higher.
-    ORDER BY ts_rank(setweight(to_tsvector('english', e.heading), 'A')
-                     || setweight(to_tsvector('english', e.text), 'B'), q) DESC, e.id
-    LIMIT %(limit)s
-"""
-PARAMETERS = {
-    "start": START,
-    "stop": STOP,
-    "heading_options": f"StartSel={START}, StopSel={STOP}, HighlightAll=true",
-    "text_options": f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=1",
-    "published": Status.PUBLISHED.value,
-    "limit": MAX_RESULTS,
-}
+
+
+@receiver(post_save, sender=Section, dispatch_uid="index-section")
+def index_section(sender, instance, raw=False, **kwargs):
+    """Every save of a section rebuilds its entries (and so the full-text index)."""
+    if not raw:
+        SearchEntry.rebuild_for(instance)
+
+
+def published_entries():
+    return SearchEntry.objects.filter(section__in=Section.objects.published())
 
 
 def terms(query):
@@ -69,28 +58,65 @@ def highlight(snippet):
     )
 
 
+def _postgres_matches(words):
+    from django.contrib.postgres.search import (
+        SearchHeadline,
+        SearchQuery,
+        SearchRank,
+        SearchVector,
+    )
+
+    query = SearchQuery(" ".join(words), search_type="websearch", config=CONFIG)
+    weighted = SearchVector("heading", weight="A", config=CONFIG) + SearchVector(
+        "text", weight="B", config=CONFIG
+    )
+    entries = (
+        published_entries()
+        .annotate(document=SearchVector("heading", "text", config=CONFIG))  # the indexed one
+        .filter(document=query)
+        .annotate(
+            rank=SearchRank(weighted, query),
+            heading_match=SearchHeadline(
+                "heading", query, config=CONFIG, start_sel=START, stop_sel=STOP,
+                highlight_all=True,
+            ),
+            text_match=SearchHeadline(
+                "text", query, config=CONFIG, start_sel=START, stop_sel=STOP, max_words=30,
+                min_words=12, max_fragments=1,
+            ),
+        )
+        .select_related("section__article")
+        .order_by("-rank", "pk")[:MAX_RESULTS]
+    )  # fmt: skip
+    return [(entry, entry.heading_match, entry.text_match) for entry in entries]
+
+
+def _sqlite_matches(words):
+    # Each word as a quoted prefix term: no FTS5 operator or syntax can be injected.
+    match = " ".join(f'"{word}"*' for word in words)
+    published, params = published_entries().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            SQLITE_SQL.format(published=published),
+            [START, STOP, START, STOP, match, *params, MAX_RESULTS],
+        )
+        rows = cursor.fetchall()
+    entries = SearchEntry.objects.select_related("section__article").in_bulk(
+        [entry_id for entry_id, _, _ in rows]
+    )
+    # An entry missing now belongs to a section saved (and re-indexed) a moment ago.
+    return [(entries[row[0]], *row[1:]) for row in rows if row[0] in entries]
+
+
 def search(query):
     """Published sections matching the query, best first, as SearchEntry objects with
     `heading_html` and `snippet` (safe HTML, matched words in <mark>)."""
     words = terms(query)
     if not words:
         return []
-    if connection.vendor == "postgresql":
-        sql, match = POSTGRES_SQL, " ".join(words)
-    else:
-        # Each word as a quoted prefix term: no FTS5 operator or syntax can be injected.
-        sql, match = SQLITE_SQL, " ".join(f'"{word}"*' for word in words)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {**PARAMETERS, "match": match})
-        rows = cursor.fetchall()
-    entries = SearchEntry.objects.select_related("section__article").in_bulk(
-        [entry_id for entry_id, _, _ in rows]
-    )
+    find = _postgres_matches if connection.vendor == "postgresql" else _sqlite_matches
     results = []
-    for entry_id, heading, snippet in rows:
-        entry = entries.get(entry_id)
-        if entry is None:  # its section was saved (and re-indexed) a moment ago
-            continue
+    for entry, heading, snippet in find(words):
         entry.heading_html = highlight(heading or entry.heading)
         entry.snippet = highlight(snippet or entry.text[:200])
         results.append(entry)

@@ -4,8 +4,9 @@ The visible breadcrumb and the JSON-LD BreadcrumbList come from the same trail, 
 always match: the view makes it once and gives it to both.
 """
 
+from django.urls import reverse
+
 from .models import Kind
-from .paths import page_path
 
 SITE_NAME = "Night Cramps"
 CONDITION = {
@@ -19,13 +20,13 @@ ASPECTS = {Kind.CAUSES: "Causes", Kind.RELIEF: "Treatment", Kind.PREVENTION: "Pr
 
 def breadcrumb_trail(*, article=None, section=None, kind=None, source=False):
     """[(name, path), ...] from the home page down to this page."""
-    trail = [("Home", page_path("articles:home"))]
+    trail = [("Home", reverse("articles:home"))]
     if kind is not None:
-        trail.append((Kind(kind).title, page_path("articles:topic", kind=kind)))
+        trail.append((Kind(kind).title, reverse("articles:topic", kwargs={"kind": kind})))
     if article is not None:
         trail.append((article.title, article.get_absolute_url()))
     if section is not None:
-        trail.append((section.heading, section.get_absolute_url()))
+        trail.append((section.display_heading, section.get_absolute_url()))
     if source:
         trail.append(("Source text", article.get_source_url()))
     return trail

@@ -1,19 +1,19 @@
 """Public reading pages, and the staff-only preview of drafts.
 
-Each page costs a fixed, small number of queries (pinned in tests), and readers get it from
-the page cache (articles/cache.py) until an editor saves something.
+Each page reads what it shows through the models' QuerySets in a fixed, small number of
+queries (pinned in tests), and readers get it from the page cache (articles/cache.py) until
+an editor saves something.
 """
 
 from functools import wraps
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from . import reading
 from .cache import public_page
-from .models import Kind, PageText
+from .models import Article, Kind, PageText, Section
 from .search import MAX_QUERY_LENGTH, terms
 from .search import search as search_sections
 from .seo import breadcrumb_trail
@@ -45,14 +45,18 @@ def home(request):
     return render(
         request,
         "articles/home.html",
-        {"articles": reading.articles(), "box": page_text(PageText.Key.DURING_A_CRAMP)},
+        {
+            "articles": Article.objects.published(),
+            "box": page_text(PageText.Key.DURING_A_CRAMP),
+            "topics": list(Kind),
+        },
     )
 
 
 @public_page
 def topic(request, kind):
     kind = Kind(kind)
-    sections = reading.with_articles(reading.topic_sections(kind), reading.articles())
+    sections = list(Section.objects.published().of_kind(kind).select_related("article"))
     box = page_text(PageText.Key.DURING_A_CRAMP) if kind == Kind.RELIEF else None
     return render(
         request,
@@ -63,14 +67,25 @@ def topic(request, kind):
             "box": box,
             "changed": last_changed(box, *sections),
             "trail": breadcrumb_trail(kind=kind),
+            "title": kind.title,
+            "description": kind.question,
         },
     )
 
 
 @public_page
 def article_detail(request, article, preview=False):
-    article = reading.one_or_404(reading.article(article, preview))
-    sections = reading.with_articles(reading.article_sections(article.pk, preview), [article])
+    # The sections with their article in one query; the article alone when it shows none.
+    sections = list(
+        Section.objects.visible(preview)
+        .filter(article__slug=article)
+        .select_related("article")
+        .order_by("position", "pk")
+    )
+    if sections:
+        article = sections[0].article
+    else:
+        article = get_object_or_404(Article.objects.visible(preview), slug=article)
     return render(
         request,
         "articles/article.html",
@@ -80,37 +95,61 @@ def article_detail(request, article, preview=False):
             "changed": last_changed(article, *sections),
             "preview": preview,
             "trail": breadcrumb_trail(article=article),
+            "title": article.title,
+            "description": article.description,
+            "og_type": "article",
         },
     )
 
 
 @public_page
 def section_detail(request, article, section, preview=False):
-    article = reading.one_or_404(reading.article(article, preview))
-    section = reading.one_or_404(reading.section(article.pk, section, preview))
-    section.article = article
+    section = get_object_or_404(
+        Section.objects.visible(preview).select_related("article"),
+        article__slug=article,
+        slug=section,
+    )
+    article = section.article
+    siblings = (
+        Section.objects.visible(preview)
+        .filter(article=article)
+        .exclude(pk=section.pk)
+        .select_related("article")
+        .only("slug", "heading", "plain_heading", "article__slug")
+        .order_by("position", "pk")
+    )
     return render(
         request,
         "articles/section.html",
         {
             "section": section,
             "article": article,
-            "siblings": reading.section_links(article.pk, preview),
+            "siblings": siblings,
             "changed": last_changed(article, section),
             "preview": preview,
             "trail": breadcrumb_trail(article=article, section=section),
+            "title": f"{section.display_heading} – {article.title}",
+            "description": section.description,
+            "og_type": "article",
         },
     )
 
 
 @public_page
 def source(request, article, preview=False):
-    article = reading.one_or_404(reading.article(article, preview))
-    trail = breadcrumb_trail(article=article, source=True)
+    article = get_object_or_404(Article.objects.visible(preview), slug=article)
     return render(
         request,
         "articles/source.html",
-        {"article": article, "preview": preview, "trail": trail},
+        {
+            "article": article,
+            "preview": preview,
+            "trail": breadcrumb_trail(article=article, source=True),
+            "title": f"Source text: {article.source_title}",
+            "description": "The source article word for word, as published by "
+            f"{article.publisher}.",
+            "og_type": "article",
+        },
     )
 
 
@@ -120,9 +159,12 @@ def about(request):
         request,
         "articles/about.html",
         {
-            "articles": reading.articles(),
+            "articles": Article.objects.published(),
             "text": page_text(PageText.Key.ABOUT),
             "contact_email": settings.CONTACT_EMAIL,
+            "title": "About this site",
+            "description": "Who runs Night Cramps, where its content comes from, how it is "
+            "chosen and reviewed, and how to report a mistake.",
         },
     )
 

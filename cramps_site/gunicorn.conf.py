@@ -36,11 +36,3 @@ if os.environ.get("GUNICORN_CONTROL_SOCKET"):
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 else:
     control_socket_disable = True
-
-
-def when_ready(server):
-    """In the master, before the first worker is forked: see cramps_site/warmup.py."""
-    if server.cfg.preload_app:
-        from cramps_site.warmup import warm_up
-
-        warm_up()

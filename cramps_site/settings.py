@@ -125,21 +125,10 @@ WSGI_APPLICATION = "cramps_site.wsgi.application"
 SITE_ID = 1
 
 TEMPLATES = [
-    # The site's own pages: Jinja2, several times faster than Django's engine at rendering them
-    # (articles/jinja2.py says why). Only templates/ holds Jinja2 templates.
-    {
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": False,
-        "OPTIONS": {
-            "environment": "articles.jinja2.environment",
-            "context_processors": ["articles.context_processors.site_links"],
-        },
-    },
-    # The admin, the editor's widgets and contrib templates (sitemap.xml): Django's engine, with
-    # templates from the apps only (our admin override is in articles/templates/admin/).
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # The site's pages; the admin's, and our one override of it, come from the apps.
+        "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 
-from articles.content import load_content
+from articles.loader import load_content
 from articles.models import Article, Kind, Section, Status
 
 BROWSER_TESTS = Path(__file__).parent / "browser"

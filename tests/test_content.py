@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from articles.content import CONTENT_DIR, load_content
+from articles.loader import CONTENT_DIR, load_content
 from articles.markdown import text_blocks
 from articles.models import Article, Kind, Section
 

@@ -417,7 +417,7 @@ class TestNothingIsLost:
         assert list(article.sections.values_list("pk", "version", "position")) == versions
 
     def test_browser_line_endings_do_not_count_as_an_edit(self, editor_client, content):
-        from articles.content import load_content
+        from articles.loader import load_content
 
         section = relief()
         crlf = section.body.replace("\n", "\r\n")
@@ -446,7 +446,7 @@ class TestNothingIsLost:
 @pytest.mark.django_db
 class TestLoaderRespectsRemovals:
     def test_a_deleted_shipped_section_is_not_brought_back(self, content):
-        from articles.content import load_content
+        from articles.loader import load_content
 
         relief().delete()
         counts = load_content()
@@ -454,7 +454,7 @@ class TestLoaderRespectsRemovals:
         assert not Section.objects.filter(article__slug="calf-muscle-spasm", slug="relief").exists()
 
     def test_a_section_moved_to_another_article_is_not_duplicated(self, content):
-        from articles.content import load_content
+        from articles.loader import load_content
 
         section = relief()
         section.article = Article.objects.get(slug="sleeping-foot-cramp")

@@ -4,6 +4,7 @@ import re
 from html import unescape
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -212,6 +213,14 @@ def test_server_error_shows_the_sites_500_page(client):
     assertNotContains(response, "RuntimeError", status_code=500)
 
 
+SEARCH = object()
+
+
+def search_queries():
+    """PostgreSQL searches in one query (the ORM's); SQLite's FTS5 match, then the entries."""
+    return 1 if connection.vendor == "postgresql" else 2
+
+
 @pytest.mark.django_db
 class TestQueryCounts:
     """A page costs the same few queries however many sections there are."""
@@ -226,11 +235,12 @@ class TestQueryCounts:
 
     @pytest.mark.parametrize(
         ("url", "queries"),
-        [("/", 2), ("/causes/", 2), ("/relief/", 3), (SPASM, 2), (f"{SPASM}causes/", 3), (f"{SPASM}source/", 1),
-         ("/about/", 2), ("/search/?q=calcium", 2), ("/feed/", 1), ("/sitemap.xml", 4), ("/robots.txt", 0)],
+        # Home and /relief/ read the "During a cramp" box too; the About page its text.
+        [("/", 2), ("/causes/", 1), ("/relief/", 2), (SPASM, 1), (f"{SPASM}causes/", 2), (f"{SPASM}source/", 1),
+         ("/about/", 2), ("/search/?q=calcium", SEARCH), ("/feed/", 1), ("/sitemap.xml", 4), ("/robots.txt", 0)],
     )  # fmt: skip
     def test_shipped_pages(self, client, content, django_assert_num_queries, url, queries):
-        with django_assert_num_queries(queries):
+        with django_assert_num_queries(search_queries() if queries is SEARCH else queries):
             assert client.get(url).status_code == 200
 
     def test_does_not_grow_with_sections(
@@ -238,15 +248,15 @@ class TestQueryCounts:
     ):
         pages = {
             "/": 2,
-            "/causes/": 2,
-            "/articles/test-article/": 2,
-            "/articles/test-article/section-1/": 3,
+            "/causes/": 1,
+            "/articles/test-article/": 1,
+            "/articles/test-article/section-1/": 2,
             "/articles/test-article/source/": 1,
-            "/search/?q=text": 2,
+            "/search/?q=text": search_queries(),
             "/feed/": 1,
             "/sitemap.xml": 4,
         }
-        for total in (1, 6, 60):
+        for total in (1, 6, 600):
             while article.sections.count() < total:
                 make_section()
             for url, queries in pages.items():

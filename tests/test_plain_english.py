@@ -12,7 +12,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from articles import sources
-from articles.content import CONTENT_DIR, load_content
+from articles.loader import CONTENT_DIR, load_content
 from articles.markdown import cited_ids, text_blocks
 from articles.models import Article, PageText, Section
 from tests.helpers.admin_forms import article_form, change_url, section_form

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from articles.content import load_content
+from articles.loader import load_content
 
 from .support import PUBLIC_PAGES, open_page
 

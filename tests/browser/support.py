@@ -5,7 +5,7 @@ from pathlib import Path
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
-from articles.content import CONTENT_DIR, read_manifest
+from articles.loader import CONTENT_DIR, read_manifest
 from articles.models import Kind
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from articles.content import load_content
+from articles.loader import load_content
 
 
 class Command(BaseCommand):

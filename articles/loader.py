@@ -13,6 +13,8 @@ from collections import Counter
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 
 from .models import Article, PageText, Section, Status
 
@@ -152,3 +154,14 @@ def load_content(content_dir=CONTENT_DIR):
             text = PageText.objects.filter(key=key).first() or PageText(key=key)
             _sync(text, PAGE_TEXT_FIELDS, values, counts, "page texts")
     return counts
+
+
+@receiver(pre_save, sender=Section, dispatch_uid="forget-moved-section")
+def forget_moved_section(sender, instance, raw=False, **kwargs):
+    """A section an editor moves to another article is no longer the shipped section the
+    loader knows: it never updates it, nor brings it back to its first article."""
+    if raw or instance.pk is None or not instance.seed_key:
+        return
+    saved = Section.objects.filter(pk=instance.pk).values_list("article_id", flat=True).first()
+    if saved is not None and saved != instance.article_id:
+        instance.seed_key = None

@@ -1,0 +1,57 @@
+"""What the site's templates need beyond Django's own tags: absolute addresses, the pages'
+structured data, and the login pause's times."""
+
+import json
+
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from .. import seo
+
+register = template.Library()
+
+# What json_script escapes: nothing in the data can close the <script> element around it.
+JSON_SCRIPT_ESCAPES = (("&", "\\u0026"), ("<", "\\u003C"), (">", "\\u003E"))
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context):
+    """This page's absolute address, without the query string (canonical link, print)."""
+    request = context["request"]
+    return request.build_absolute_uri(request.path)
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, path):
+    return context["request"].build_absolute_uri(path)
+
+
+@register.simple_tag(takes_context=True)
+def structured_data(context):
+    """A <script type="application/ld+json"> block describing the page (see articles.seo),
+    from the view's trail, title, description and the content the page shows."""
+    names = ("title", "description", "article", "section", "kind", "sections", "changed")
+    data = seo.structured_data(
+        context["request"],
+        trail=context["trail"],
+        **{name: context[name] for name in names if context.get(name) is not None},
+    )
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    for char, escaped in JSON_SCRIPT_ESCAPES:
+        payload = payload.replace(char, escaped)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308
+
+
+@register.filter
+def from_now(delta):
+    """The moment that is `delta` (a timedelta) from now."""
+    return timezone.now() + delta
+
+
+@register.filter
+def minutes(delta):
+    """A timedelta in whole minutes."""
+    return round(delta.total_seconds() / 60)
