@@ -183,8 +183,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
-# The site is in English only: without the translation machinery, every URL reversed and
-# template rendered is a little cheaper (about 8% of a page's rendering; see `make bench`).
+# The site is in English only, so it does without the translation machinery.
 USE_I18N = False
 USE_TZ = True
 
