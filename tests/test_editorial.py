@@ -11,6 +11,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 from PIL import Image
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -177,6 +178,43 @@ class TestEditConflicts:
         assert section.body == f"Text from editor {saved[0]}."
         assert section.version == base + 1
         assert section.history.count() == versions_before + 1
+
+    @pytest.mark.django_db(transaction=True)
+    def test_of_20_concurrent_reverts_one_wins_and_the_rest_see_the_conflict(self, editor, content):
+        section = relief()
+        original = section.history.last()
+        section.body = "Replaced text."
+        section.save()
+        revert_url = f"{change_url(section).removesuffix('change/')}history/{original.pk}/"
+        data = section_form(original.instance, base_version=section.version)
+        barrier = threading.Barrier(20)
+        answers = []
+
+        def revert():
+            client = Client()
+            client.force_login(editor)
+            try:
+                barrier.wait(timeout=30)
+                response = client.post(revert_url, data)
+                answers.append((response.status_code, response.content.decode()))
+            except Exception as error:  # the test client raises what would be a 500
+                answers.append((500, repr(error)))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=revert) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        assert len(answers) == 20
+        statuses = sorted(status for status, _ in answers)
+        assert statuses == [200] * 19 + [302], [a for a in answers if a[0] == 500][:1]
+        for status, html in answers:
+            if status == 200:
+                assert "your changes have not been saved" in html
+        assert relief().body == original.body
 
     def test_article_saves_are_checked_too(self, editor_client, content):
         article = Article.objects.get(slug="calf-muscle-spasm")
