@@ -2,7 +2,9 @@
 editor accounts, login throttling and review dates."""
 
 import re
+import struct
 import threading
+import zlib
 from datetime import date, timedelta
 from io import BytesIO
 
@@ -508,3 +510,58 @@ def test_uploaded_jpeg_keeps_no_metadata(editor_client, client):
     stored = b"".join(client.get(url).streaming_content)
     assert b"Home Street" not in stored
     assert editor_client.get("/markdownx/upload/").status_code == 405
+
+
+def png_with_chunk(kind, payload):
+    """A small real PNG with one more chunk before its image data (where Pillow reads it
+    when opening the file)."""
+    buffer = BytesIO()
+    Image.new("RGB", (4, 4), "teal").save(buffer, "PNG")
+    png = buffer.getvalue()
+    chunk = struct.pack(">I", len(payload)) + kind + payload
+    chunk += struct.pack(">I", zlib.crc32(kind + payload))
+    at = png.index(b"IDAT") - 4
+    return png[:at] + chunk + png[at:]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kind", "payload"),
+    [
+        # 2 MB of text or colour profile in about 2 KB: past Pillow's limit once expanded.
+        (b"zTXt", b"Comment\x00\x00" + zlib.compress(b"\0" * 2 * 1024 * 1024, 9)),
+        (b"iCCP", b"profile\x00\x00" + zlib.compress(b"\0" * 2 * 1024 * 1024, 9)),
+    ],
+)
+def test_an_image_pillow_cannot_read_safely_is_refused_with_a_reason(
+    editor_client, settings, kind, payload
+):
+    file = BytesIO(png_with_chunk(kind, payload))
+    assert len(file.getvalue()) < 3000
+    file.name = "bomb.png"
+    response = upload(editor_client, file)
+    assert response.status_code == 400
+    assert "could not be read safely" in " ".join(response.json()["image"])
+    assert not settings.MEDIA_ROOT.exists() or not any(settings.MEDIA_ROOT.rglob("*.*"))
+
+
+@pytest.mark.django_db
+def test_a_phone_cameras_mpo_jpeg_is_accepted_as_jpeg_without_metadata(editor_client, client):
+    first, second = Image.new("RGB", (20, 20), "teal"), Image.new("RGB", (20, 20), "red")
+    exif = Image.Exif()
+    exif[0x010E] = "Taken at 12 Home Street"  # ImageDescription
+    buffer = BytesIO()
+    first.save(buffer, "MPO", save_all=True, append_images=[second], exif=exif)
+    assert Image.open(BytesIO(buffer.getvalue())).format == "MPO"
+    buffer.seek(0)
+    buffer.name = "IMG_0001.JPG"
+    response = upload(editor_client, buffer)
+    assert response.status_code == 200, response.content
+    url = re.search(r"\((.*\.jpg)\)", response.json()["image_code"])[1]
+    stored = b"".join(client.get(url).streaming_content)
+    assert b"Home Street" not in stored
+    image = Image.open(BytesIO(stored))
+    assert image.format == "JPEG"
+    assert getattr(image, "n_frames", 1) == 1
+    red, green, blue = image.getpixel((10, 10))
+    assert green > red  # teal, the first frame
