@@ -135,6 +135,11 @@ class Editable(models.Model):
 
     def clean(self):
         super().clean()
+        for field in self.text_fields:
+            try:
+                markdown.render_markdown(getattr(self, field))
+            except markdown.TooComplex as error:
+                raise ValidationError({field: str(error)}) from error
         if self.help_level and not self.help_note.strip():
             raise ValidationError(
                 {"help_note": "Write what readers should know, or choose no callout."}

@@ -241,7 +241,7 @@ else:
     }
 
 # Markdown: one function renders the admin preview and the pages (see articles/markdown.py).
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.markdown.render_markdown"
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.markdown.render_preview"
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
 MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
 MARKDOWNX_MEDIA_PATH = "uploads/"
