@@ -21,6 +21,9 @@ RESERVED_SECTION_SLUGS = {"source"}
 def validate_section_slug(value):
     if value in RESERVED_SECTION_SLUGS:
         raise ValidationError(f"“{value}” is the address of another page; choose another slug.")
+    # The slug is also the section's id on its article's page.
+    if value in RESERVED_ANCHORS:
+        raise ValidationError(f"“{value}” is used by the page itself; choose another slug.")
 
 
 class Kind(models.TextChoices):
@@ -287,6 +290,15 @@ class Article(Editable):
         ):
             raise ValidationError(
                 {"next_review_due": "The next review must come after the last review."}
+            )
+        anchors = markdown.anchors_in(markdown.render_markdown(self.intro, heading_level=2))
+        clashes = RESERVED_ANCHORS.intersection(anchors)
+        if clashes:
+            raise ValidationError(
+                {
+                    "intro": "These subheading anchors are used by the page itself: "
+                    f"#{', #'.join(sorted(clashes))}. Choose other {{#anchor}} names."
+                }
             )
 
     def _moves_from(self, old_slug):

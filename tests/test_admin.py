@@ -171,6 +171,24 @@ class TestInvalidForms:
         response = editor_client.post(change_url(section), section_form(section, slug="source"))
         assertContains(response, "is the address of another page")
 
+    @pytest.mark.parametrize("slug", ["main", "contents", "share-status"])
+    def test_a_slug_the_page_uses_as_an_id_is_refused(self, editor_client, content, slug):
+        section = Section.objects.get(article__slug="sleeping-foot-cramp", slug="causes")
+        response = editor_client.post(change_url(section), section_form(section, slug=slug))
+        assertContains(response, "is used by the page itself")
+        assert Section.objects.get(pk=section.pk).slug == "causes"
+
+    @pytest.mark.parametrize(
+        "heading", ["## Main {#main}", "## Contents {#contents}", "## Share {#share-status}"]
+    )
+    def test_an_intro_anchor_the_page_uses_is_refused(self, editor_client, content, heading):
+        article = Article.objects.get(slug="sleeping-foot-cramp")
+        intro = f"{article.intro}\n\n{heading}\n\nMore."
+        response = editor_client.post(change_url(article), article_form(article, intro=intro))
+        assert response.status_code == 200
+        assertContains(response, "used by the page itself")
+        assert Article.objects.get(pk=article.pk).intro == article.intro
+
 
 @pytest.mark.django_db
 class TestAdminPages:
