@@ -303,7 +303,10 @@ class Article(Editable):
 
     def _moves_from(self, old_slug):
         """Old address -> new address for every page under the article, after a rename."""
-        section_slugs = list(self.sections.values_list("slug", flat=True))
+        # Draft sections' old addresses were never public: a redirect would reveal them.
+        section_slugs = list(
+            self.sections.filter(status=Status.PUBLISHED).values_list("slug", flat=True)
+        )
 
         def paths(slug):
             return [

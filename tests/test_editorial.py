@@ -478,6 +478,17 @@ class TestNothingIsLost:
         assert not Redirect.objects.filter(new_path__contains="secret-new-name").exists()
         assert client.get(f"{SPASM}relief/").status_code == 404
 
+    def test_renaming_an_article_reveals_none_of_its_draft_sections(self, client, content):
+        section = relief()
+        section.status = Status.DRAFT
+        section.save()
+        assert client.get(f"{SPASM}relief/").status_code == 404
+        article = Article.objects.get(slug="calf-muscle-spasm")
+        article.slug = "calf-spasm"
+        article.save()
+        assert client.get(f"{SPASM}relief/").status_code == 404
+        assert client.get(f"{SPASM}causes/").status_code == 301  # published: kept working
+
 
 @pytest.mark.django_db
 class TestLoaderRespectsRemovals:
