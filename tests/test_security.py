@@ -241,3 +241,17 @@ def test_the_admin_and_editor_run_in_a_browser_without_policy_violations(site, t
     )
     assert probe.returncode == 0, probe.stderr
     assert json.loads(probe.stdout) == []
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "TRACE", "OPTIONS"])
+def test_public_pages_answer_only_get_and_head(site, method):
+    client = https_client(site)
+    pages = ["/", "/relief/", "/articles/calf-muscle-spasm/", "/articles/calf-muscle-spasm/relief/"]
+    pages += ["/articles/calf-muscle-spasm/source/", "/about/", "/search/?q=calf", "/feed/"]
+    pages += ["/sitemap.xml", "/robots.txt"]
+    for path in pages:
+        response = client.request(method, path, body="x=1" if method != "TRACE" else None)
+        assert response.status == 405, (path, response.status)
+        assert response.headers["Allow"] == "GET, HEAD", path
+        assert b"<html" not in response.body.lower(), path
+    assert client.request("HEAD", "/relief/").status == 200
