@@ -76,6 +76,13 @@ else:
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# The site's address for links made outside a request (the admin's "View on site"); written
+# into the sites framework's table by `migrate` (articles/apps.py).
+SITE_DOMAIN = os.environ.get("DJANGO_SITE_DOMAIN") or (
+    ALLOWED_HOSTS[0].lstrip(".")
+    if PRODUCTION
+    else os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+)
 # Where readers report mistakes (the About page).
 CONTACT_EMAIL = os.environ.get("DJANGO_CONTACT_EMAIL", "editors@nightcramps.example")
 

@@ -140,6 +140,7 @@ class Gunicorn:
         env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
         if workers is not None:
             env["GUNICORN_WORKERS"] = str(workers)
+        self.env = env
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "cramps_site/gunicorn.conf.py", "cramps_site.wsgi"],
             cwd=ROOT,

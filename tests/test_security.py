@@ -255,3 +255,28 @@ def test_public_pages_answer_only_get_and_head(site, method):
         assert response.headers["Allow"] == "GET, HEAD", path
         assert b"<html" not in response.body.lower(), path
     assert client.request("HEAD", "/relief/").status == 200
+
+
+def test_view_on_site_goes_to_the_sites_own_domain(site, editor):
+    """/admin/r/<content type>/<id>/ (the admin's "View on site" shortcut) uses the sites
+    framework's domain: the first allowed host here, never example.com."""
+    found = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SECTION_CONTENT_TYPE],
+        cwd=ROOT,
+        env=site.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.split()[-2:]
+    response = editor.get(f"/admin/r/{found[0]}/{found[1]}/")
+    assert response.status == 302
+    assert response.headers["Location"] == "https://127.0.0.1/articles/calf-muscle-spasm/relief/"
+
+
+SECTION_CONTENT_TYPE = """
+from django.contrib.contenttypes.models import ContentType
+from articles.models import Section
+section = Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
+print(ContentType.objects.get_for_model(Section).pk, section.pk)
+"""
