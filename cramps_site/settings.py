@@ -196,6 +196,11 @@ AXES_VERBOSE = False
 TRUSTED_PROXIES = env_list("GUNICORN_FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"])
 AXES_CLIENT_IP_CALLABLE = "cramps_site.client_ip.client_ip"
 
+# The admin is the only place to log in; Django's default, /accounts/profile/, is a 404 and
+# was where a login with an unsafe ?next= landed.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

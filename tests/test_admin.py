@@ -68,6 +68,16 @@ def test_editor_logs_in_with_a_password(client, editor):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("unsafe", ["https://evil.example/", "//evil.example/admin/", "/\\evil"])
+def test_a_login_with_an_unsafe_next_lands_on_the_admin(client, editor, unsafe):
+    response = client.post(
+        "/admin/login/",
+        {"username": "editor", "password": "a long editor password", "next": unsafe},
+    )
+    assertRedirects(response, "/admin/")
+
+
+@pytest.mark.django_db
 def test_editing_a_section_shows_on_every_page_that_shows_it(editor_client, client, content):
     section = Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
     body = section.body + "\n\n### An editor's step {#editors-step}\n\nStretch *gently*."
