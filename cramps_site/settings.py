@@ -40,13 +40,28 @@ if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off when DJANGO_PRODUCTION is on.")
 
 
+def _private(path, mode):
+    """Take group and others' access away from a file or folder of ours that has it."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return
+    if stat.st_uid == os.getuid() and stat.st_mode & 0o077:
+        path.chmod(mode)
+
+
+# var/ holds the SQLite database (sessions, password hashes), the secret key, the cache and
+# uploads: for the site's own user only. Files made in it are 0600 (below and FILE_UPLOAD_*).
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+_private(VAR_DIR, 0o700)
+
+
 def _local_secret_key():
     """A random key kept in var/, so sessions survive restarts and nothing is committed."""
     path = VAR_DIR / "secret_key"
     try:
         return path.read_text().strip()
     except FileNotFoundError:
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(50)
         try:
             # O_EXCL: when several gunicorn workers start at once, the first one wins.
@@ -174,6 +189,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Connections are kept (CONN_MAX_AGE above) as for PostgreSQL: opening the file and
     # running these PRAGMAs costs more than a page's queries.
+    # SQLite would create the file 0644; its -wal and -shm files take the file's mode.
+    _database = Path(DATABASES["default"]["NAME"])
+    if _database.parent.is_dir() and not str(_database).startswith((":memory:", "file:")):
+        try:
+            os.close(os.open(_database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            for _path in (_database, Path(f"{_database}-wal"), Path(f"{_database}-shm")):
+                _private(_path, 0o600)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -221,6 +244,9 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploads are served by Django (articles/editor.py), never straight from disk by nginx.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -264,6 +290,10 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Only editors have sessions: one unused for 12 hours ends (each request starts the 12 hours
+# again), instead of Django's two weeks.
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # No script reads the CSRF cookie: markdownx falls back to the form's token when it cannot.
 CSRF_COOKIE_HTTPONLY = True

@@ -1,7 +1,10 @@
 """What an editor does in the admin, through the client on real URLs."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from articles.models import Article, Section
@@ -75,6 +78,20 @@ def test_a_login_with_an_unsafe_next_lands_on_the_admin(client, editor, unsafe):
         {"username": "editor", "password": "a long editor password", "next": unsafe},
     )
     assertRedirects(response, "/admin/")
+
+
+@pytest.mark.django_db
+def test_an_editors_session_ends_after_12_hours_unused(client, editor):
+    response = client.post(
+        "/admin/login/", {"username": "editor", "password": "a long editor password"}
+    )
+    assert response.cookies["sessionid"]["max-age"] == 12 * 60 * 60
+    # Each request starts the 12 hours again: the session is saved and the cookie sent anew.
+    session = Session.objects.get()
+    Session.objects.update(expire_date=session.expire_date - timedelta(hours=1))
+    again = client.get("/admin/")
+    assert again.cookies["sessionid"]["max-age"] == 12 * 60 * 60
+    assert Session.objects.get().expire_date > session.expire_date - timedelta(minutes=1)
 
 
 @pytest.mark.django_db
