@@ -17,6 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
 from django.utils import dateformat, timezone
 from django.utils.dates import MONTHS
+from django.utils.encoding import iri_to_uri
 from django.utils.html import format_html
 from django.utils.html import linebreaks as django_linebreaks
 from django.utils.safestring import mark_safe
@@ -36,10 +37,17 @@ def environment(**options):
     env = Environment(autoescape=True, **options)
     # url("articles:topic", kind="relief"), like Django's {% url %} tag.
     env.globals.update(url=page_path, static=static, json_ld=json_ld, time_element=time_element)
+    env.globals.update(page_url=page_url)
     env.filters.update(
         linebreaks=linebreaks, truncatechars=truncatechars, from_now=from_now, date=date
     )
     return env
+
+
+def page_url(request):
+    """The page's own absolute address. Not build_absolute_uri(request.path): a path such as
+    //evil.example/causes/ would make that http://evil.example/causes/."""
+    return request.build_absolute_uri("/")[:-1] + iri_to_uri(request.path)
 
 
 def time_element(value):

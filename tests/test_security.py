@@ -280,3 +280,12 @@ from articles.models import Section
 section = Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
 print(ContentType.objects.get_for_model(Section).pk, section.pk)
 """
+
+
+def test_a_path_that_looks_like_another_host_stays_on_this_one(site):
+    response = https_client(site).get("//evil.example/causes/")
+    assert response.status == 404
+    assert "Printed from https://127.0.0.1:" in response.text
+    assert "//evil.example/causes/</p>" in response.text
+    assert "https://evil.example" not in response.text
+    assert "http://evil.example" not in response.text
