@@ -128,6 +128,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # /healthz by address: before the page cache and CommonMiddleware check the Host header.
+    "cramps_site.middleware.health_check",
     # Readers' pages from the cache, skipping everything below (see articles/cache.py).
     "articles.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

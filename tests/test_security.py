@@ -289,3 +289,13 @@ def test_a_path_that_looks_like_another_host_stays_on_this_one(site):
     assert "//evil.example/causes/</p>" in response.text
     assert "https://evil.example" not in response.text
     assert "http://evil.example" not in response.text
+
+
+def test_the_health_check_answers_a_probe_by_address(site):
+    """A load balancer asks by private address, which is not an allowed host."""
+    client = Client(site.url)
+    response = client.get("/healthz", headers={"Host": "10.0.0.11:8000"})
+    assert response.status == 200
+    assert response.body == b"ok\n"
+    # Every other page still refuses a host it does not serve.
+    assert client.get("/relief/", headers={"Host": "10.0.0.11:8000"}).status == 400
