@@ -10,13 +10,14 @@ export UV_PROJECT_ENVIRONMENT := .venv
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: help install install-site run serve prepare superuser browser test test-sqlite test-postgres lint bench clean
+.PHONY: help install install-site run serve prepare superuser browser test test-sqlite test-postgres lint bench deploy-rehearsal clean
 
 help:
 	@echo "make run        install, prepare the database and content, serve on http://127.0.0.1:8000/"
 	@echo "make test       install and run the whole test suite (SQLite, then PostgreSQL)"
 	@echo "make superuser  create an admin account (asks for a password)"
 	@echo "make bench      measure speed and size"
+	@echo "make deploy-rehearsal  follow docs/deploy.md on a throwaway layout (as root, minutes)"
 
 # uv is installed into a local tools folder, pinned, so nothing is installed globally.
 $(UV):
@@ -65,6 +66,10 @@ bench: install
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
 		{ echo "make bench needs wrk: run 'sudo apt-get install wrk'" >&2; exit 1; }
 	$(PY) scripts/bench.py
+
+# docs/deploy.md on a throwaway layout on this machine, backup and restore included (as root).
+deploy-rehearsal: install
+	scripts/deploy-rehearsal
 
 clean:
 	rm -rf .venv $(TOOLS) staticfiles .pytest_cache
