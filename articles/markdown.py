@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 
 import markdown
 import nh3
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from django.utils.text import Truncator, slugify
 from markdown.extensions import Extension
@@ -50,16 +51,17 @@ ALLOWED_CLASSES = {
 # "[" in a paragraph (each one looks ahead for its "]"), and it recurses once per level of
 # nesting (lists, emphasis): hostile text could hold a worker for minutes or crash it.
 MAX_LENGTH = 20_000
-# The characters after each "[" up to the end of its paragraph, added up over the text: about
-# 0.1 s of rendering at most.
-MAX_BRACKET_WORK = 300_000
+# The characters after each "[" up to the end of its paragraph, added up over the text: a few
+# hundredths of a second of rendering at most.
+MAX_BRACKET_WORK = 100_000
 MAX_NESTING = 12  # levels of lists, indented blocks or quotes
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 QUOTE_MARKS = re.compile(r"[ \t]*(?:>[ \t]*)+")
 
 
-class TooComplex(ValueError):
-    """Text the renderer refuses; the message is for the editor."""
+class TooComplex(ValidationError):
+    """Text the renderer refuses; the message is for the editor (and, raised while a form is
+    cleaned, shown there as an error)."""
 
 
 def check_renderable(text):
@@ -189,7 +191,7 @@ def render_preview(text):
     try:
         return render_markdown(text)
     except TooComplex as error:
-        return format_html('<p class="preview-refused"><strong>{}</strong></p>', str(error))
+        return format_html('<p class="preview-refused"><strong>{}</strong></p>', error.message)
 
 
 def _slugify_anchor(value, separator):

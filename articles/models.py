@@ -139,10 +139,12 @@ class Editable(models.Model):
     def clean(self):
         super().clean()
         for field in self.text_fields:
+            # Text built to take the renderer too long; what nests too deeply for it is found
+            # when rendering (TooComplex is a ValidationError).
             try:
-                markdown.render_markdown(getattr(self, field))
+                markdown.check_renderable(getattr(self, field))
             except markdown.TooComplex as error:
-                raise ValidationError({field: str(error)}) from error
+                raise ValidationError({field: error.messages}) from error
         if self.help_level and not self.help_note.strip():
             raise ValidationError(
                 {"help_note": "Write what readers should know, or choose no callout."}
