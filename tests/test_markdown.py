@@ -167,3 +167,16 @@ def test_ordinary_text_within_the_bounds_renders():
         f"A paragraph with [a link](https://example.com/{n}) in it." for n in range(200)
     )
     assert render_markdown(text).count("<a ") == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("text", "message"), PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_pathological_article_introduction_is_a_form_error(editor_client, content, text, message):
+    from articles.models import Article
+    from tests.test_admin import article_form, change_url
+
+    article = Article.objects.get(slug="calf-muscle-spasm")
+    saved = editor_client.post(change_url(article), article_form(article, intro=text))
+    assert saved.status_code == 200
+    assert message in saved.content.decode()
+    assert Article.objects.get(pk=article.pk).intro == article.intro
