@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := .venv
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: help install install-site run serve prepare superuser browser test test-fast test-sqlite test-postgres lint bench clean
+.PHONY: help install install-site run serve prepare superuser browser test test-fast test-sqlite test-postgres lint bench deploy-rehearsal clean
 
 help:
 	@echo "make run        install, prepare the database and content, serve on http://127.0.0.1:8000/"
@@ -18,6 +18,7 @@ help:
 	@echo "make test-fast  only the fast tests: no browser, gunicorn, nginx or PostgreSQL"
 	@echo "make superuser  create an admin account (asks for a password)"
 	@echo "make bench      measure speed and size"
+	@echo "make deploy-rehearsal  follow docs/deploy.md on a throwaway layout (as root, minutes)"
 
 # uv is installed into a local tools folder, pinned, so nothing is installed globally.
 $(UV):
@@ -70,6 +71,10 @@ bench: install
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
 		{ echo "make bench needs wrk: run 'sudo apt-get install wrk'" >&2; exit 1; }
 	$(PY) -m scripts.bench
+
+# docs/deploy.md on a throwaway layout on this machine, backup and restore included (as root).
+deploy-rehearsal: install
+	scripts/deploy-rehearsal
 
 clean:
 	rm -rf .venv $(TOOLS) staticfiles .pytest_cache

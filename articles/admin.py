@@ -90,6 +90,13 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
             # show the form again, which now reports the conflict and keeps the typed text.
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # "Revert" saves through the same version check; a lost race is a conflict, as above.
+        try:
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        except EditConflict:
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
     def view_on_site(self, obj):
         # A relative link (the default goes through the sites framework's placeholder
         # domain); drafts open in the staff-only preview.

@@ -22,3 +22,16 @@ class ArticlesConfig(AppConfig):
             post_delete.connect(content_changed, sender=model, dispatch_uid=f"cache-d-{model}")
         # A deploy runs `migrate`: pages rendered by the previous templates are dropped too.
         post_migrate.connect(content_changed, sender=self, dispatch_uid="cache-migrate")
+        post_migrate.connect(use_the_sites_domain, sender=self, dispatch_uid="site-domain")
+
+
+def use_the_sites_domain(using="default", **kwargs):
+    """The sites framework's one site gets the real domain (SITE_DOMAIN), not example.com: the
+    admin's "View on site" (/admin/r/...) sends editors there."""
+    from django.conf import settings
+    from django.contrib.sites.models import Site
+
+    Site.objects.using(using).update_or_create(
+        pk=settings.SITE_ID, defaults={"domain": settings.SITE_DOMAIN, "name": "Night Cramps"}
+    )
+    Site.objects.clear_cache()

@@ -18,6 +18,8 @@ IMAGE_FORMATS = {
     "JPEG": ("jpg", "image/jpeg"),
     "WEBP": ("webp", "image/webp"),
 }
+# Phone cameras save JPEGs with extra frames (MPO): the first frame is the photo.
+SAME_AS = {"MPO": "JPEG"}
 CONTENT_TYPES = {extension: content_type for extension, content_type in IMAGE_FORMATS.values()}
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000  # e.g. 5000 x 5000; decompression bombs are refused before decoding
@@ -49,7 +51,8 @@ class ImageUploadForm(forms.Form):
             )
         try:
             with Image.open(upload) as image:
-                if image.format not in IMAGE_FORMATS:
+                image_format = SAME_AS.get(image.format, image.format)
+                if image_format not in IMAGE_FORMATS:
                     raise forms.ValidationError(self.wrong_type_message(image.format))
                 if image.width * image.height > MAX_PIXELS:
                     raise forms.ValidationError(
@@ -57,10 +60,20 @@ class ImageUploadForm(forms.Form):
                         f"{MAX_PIXELS // 1_000_000} million pixels. Make it smaller and try again."
                     )
                 image.load()  # decode it all: a truncated or corrupt file fails here
-                self.image = image.copy()
-                self.image_format = image.format
-        except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+                self.image = image.copy()  # of an MPO: its first frame only
+                self.image_format = image_format
+        except forms.ValidationError:
+            raise
+        except UnidentifiedImageError as error:
             raise forms.ValidationError(self.wrong_type_message(None)) from error
+        except Exception as error:
+            # Pillow's decoders refuse hostile files with many kinds of error (OSError,
+            # ValueError for a text or colour-profile chunk that would expand too far,
+            # DecompressionBombError, SyntaxError, ...): all of them are a bad file, not a bug.
+            raise forms.ValidationError(
+                "This image could not be read safely: it may be damaged. Open it in an image "
+                "editor, save it again as PNG, JPEG or WebP and try again."
+            ) from error
         return upload
 
     @staticmethod

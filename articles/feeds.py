@@ -1,6 +1,7 @@
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from .models import Section
 
@@ -35,7 +36,9 @@ class UpdatesFeed(Feed):
         return f"{section.display_heading} ({section.get_kind_display()}, {section.article.title})"
 
     def item_description(self, section):
-        return section.description
+        # Atom's <summary type="html">: the plain-text description, escaped as HTML, so
+        # "<script>" quoted in a section stays words in a feed reader.
+        return escape(section.description)
 
     def item_link(self, section):
         return section.absolute_url

@@ -12,6 +12,8 @@ from html.parser import HTMLParser
 
 import markdown
 import nh3
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 from django.utils.text import Truncator, slugify
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
@@ -49,6 +51,53 @@ ALLOWED_CLASSES = {
 # are the source page's, articles/sources.py).
 CITATION_RE = r"\[@([a-z0-9-]+(?:\s*;\s*@[a-z0-9-]+)*)\]"
 CITED_ID_RE = re.compile(r"@([a-z0-9-]+)")
+
+
+# Bounds on what is rendered. Python-Markdown's time grows with the square of the number of
+# "[" in a paragraph (each one looks ahead for its "]"), and it recurses once per level of
+# nesting (lists, emphasis): hostile text could hold a worker for minutes or crash it.
+MAX_LENGTH = 20_000
+# The characters after each "[" up to the end of its paragraph, added up over the text: a few
+# hundredths of a second of rendering at most.
+MAX_BRACKET_WORK = 100_000
+MAX_NESTING = 12  # levels of lists, indented blocks or quotes
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+QUOTE_MARKS = re.compile(r"[ \t]*(?:>[ \t]*)+")
+
+
+class TooComplex(ValidationError):
+    """Text the renderer refuses; the message is for the editor (and, raised while a form is
+    cleaned, shown there as an error)."""
+
+
+def check_renderable(text):
+    """Raise TooComplex when the text is beyond what is rendered (fast: one pass)."""
+    if len(text) > MAX_LENGTH:
+        raise TooComplex(
+            f"This text is {len(text):,} characters long; the limit is {MAX_LENGTH:,}. "
+            "Split it into more than one section."
+        )
+    work = sum(
+        len(paragraph) - at
+        for paragraph in PARAGRAPH_BREAK.split(text)
+        for at, char in enumerate(paragraph)
+        if char == "["
+    )
+    if work > MAX_BRACKET_WORK:
+        raise TooComplex(
+            "This text has too many square brackets “[” in long paragraphs to be shown. Use "
+            "fewer links or brackets, or split long paragraphs into shorter ones."
+        )
+    for line in text.splitlines():
+        line = line.expandtabs(4)
+        quotes = QUOTE_MARKS.match(line)
+        if (len(line) - len(line.lstrip())) // 4 > MAX_NESTING or (
+            quotes and quotes.group().count(">") > MAX_NESTING
+        ):
+            raise TooComplex(
+                f"Lists, quotes or indented text are nested more than {MAX_NESTING} levels "
+                "deep. Use fewer levels."
+            )
 
 
 class SubheadingTreeprocessor(Treeprocessor):
@@ -179,15 +228,27 @@ def render_markdown(text, heading_level=ARTICLE_HEADING_LEVEL, cite=None):
         extension_configs={"toc": {"slugify": _slugify_anchor}},
         output_format="html",
     )
-    return sanitize(md.convert(text or ""))
+    check_renderable(text or "")
+    try:
+        html = md.convert(text or "")
+    except RecursionError as error:
+        raise TooComplex(
+            "This text nests too deeply (lists, quotes or emphasis inside one another) to be "
+            "shown. Use fewer levels."
+        ) from error
+    return sanitize(html)
 
 
 def render_preview(text):
-    """markdownx's live preview: as the pages render it, citations resolved against every
-    article's source (a save then checks they are the right article's)."""
+    """markdownx's live preview: the page's rendering, citations resolved against every
+    article's source (a save then checks they are the right article's), or why the text
+    cannot be shown."""
     from .models import source_citations  # the models use this module
 
-    return render_markdown(text, cite=source_citations())
+    try:
+        return render_markdown(text, cite=source_citations())
+    except TooComplex as error:
+        return format_html('<p class="preview-refused"><strong>{}</strong></p>', error.message)
 
 
 def cited_ids(text):

@@ -22,6 +22,9 @@ RESERVED_SECTION_SLUGS = {"source"}
 def validate_section_slug(value):
     if value in RESERVED_SECTION_SLUGS:
         raise ValidationError(f"“{value}” is the address of another page; choose another slug.")
+    # The slug is also the section's id on its article's page.
+    if value in RESERVED_ANCHORS:
+        raise ValidationError(f"“{value}” is used by the page itself; choose another slug.")
 
 
 PLAIN_HELP = (
@@ -152,6 +155,16 @@ class Versioned(models.Model):
 
     def render(self):
         """Work out the stored HTML from the Markdown; subclasses say how."""
+
+    def clean(self):
+        super().clean()
+        for field in self.text_fields:
+            # Text built to take the renderer too long; what nests too deeply for it is found
+            # when rendering (TooComplex is a ValidationError).
+            try:
+                markdown.check_renderable(getattr(self, field))
+            except markdown.TooComplex as error:
+                raise ValidationError({field: error.messages}) from error
 
     def normalize_text(self):
         """Browsers send textarea line breaks as CRLF; store one form, or every save would
@@ -375,6 +388,13 @@ class Article(HelpCallout, Publishable):
                     errors[field] = "Say who did the review: a name and a role."
         elif any(value.strip() for value in reviewer.values()):
             errors["last_reviewed"] = "Give the date of the review, or clear who did it."
+        anchors = markdown.anchors_in(markdown.render_markdown(self.intro, heading_level=2))
+        clashes = RESERVED_ANCHORS.intersection(anchors)
+        if clashes:
+            errors["intro"] = (
+                "These subheading anchors are used by the page itself: "
+                f"#{', #'.join(sorted(clashes))}. Choose other {{#anchor}} names."
+            )
         errors.update(citation_errors(self.plain_intro, [self], "plain_intro"))
         if errors:
             raise ValidationError(errors)

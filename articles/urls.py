@@ -1,4 +1,6 @@
 from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
 from . import views
 from .feeds import UpdatesFeed
@@ -7,32 +9,41 @@ from .sitemaps import sitemap_xml
 
 app_name = "articles"
 
+
+def read_only(view):
+    """GET and HEAD only: any other method gets 405 with Allow. No page takes a form, so the
+    CSRF check, which would answer 403 first, has nothing to protect."""
+    return csrf_exempt(require_safe(view))
+
+
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("about/", views.about, name="about"),
-    path("search/", views.search, name="search"),
-    path("feed/", UpdatesFeed(), name="feed"),
-    path("sitemap.xml", sitemap_xml, name="sitemap"),
-    path("robots.txt", views.robots_txt, name="robots"),
-    re_path(rf"^(?P<kind>{'|'.join(Kind.values)})/$", views.topic, name="topic"),
-    path("articles/<slug:article>/", views.article_detail, name="article"),
+    path("", read_only(views.home), name="home"),
+    path("about/", read_only(views.about), name="about"),
+    path("search/", read_only(views.search), name="search"),
+    path("feed/", read_only(UpdatesFeed()), name="feed"),
+    path("sitemap.xml", read_only(sitemap_xml), name="sitemap"),
+    path("robots.txt", read_only(views.robots_txt), name="robots"),
+    re_path(rf"^(?P<kind>{'|'.join(Kind.values)})/$", read_only(views.topic), name="topic"),
+    path("articles/<slug:article>/", read_only(views.article_detail), name="article"),
     # "source" is a reserved section slug (see Section.slug) so this never shadows a section.
-    path("articles/<slug:article>/source/", views.source, name="source"),
-    path("articles/<slug:article>/<slug:section>/", views.section_detail, name="section"),
+    path("articles/<slug:article>/source/", read_only(views.source), name="source"),
+    path(
+        "articles/<slug:article>/<slug:section>/", read_only(views.section_detail), name="section"
+    ),
     # Drafts exactly as readers will see them once published; staff only, 404 for others.
     path(
         "preview/articles/<slug:article>/",
-        views.staff_preview(views.article_detail),
+        read_only(views.staff_preview(views.article_detail)),
         name="preview_article",
     ),
     path(
         "preview/articles/<slug:article>/source/",
-        views.staff_preview(views.source),
+        read_only(views.staff_preview(views.source)),
         name="preview_source",
     ),
     path(
         "preview/articles/<slug:article>/<slug:section>/",
-        views.staff_preview(views.section_detail),
+        read_only(views.staff_preview(views.section_detail)),
         name="preview_section",
     ),
 ]

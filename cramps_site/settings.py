@@ -40,13 +40,28 @@ if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off when DJANGO_PRODUCTION is on.")
 
 
+def _private(path, mode):
+    """Take group and others' access away from a file or folder of ours that has it."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return
+    if stat.st_uid == os.getuid() and stat.st_mode & 0o077:
+        path.chmod(mode)
+
+
+# var/ holds the SQLite database (sessions, password hashes), the secret key, the cache and
+# uploads: for the site's own user only. Files made in it are 0600 (below and FILE_UPLOAD_*).
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+_private(VAR_DIR, 0o700)
+
+
 def _local_secret_key():
     """A random key kept in var/, so sessions survive restarts and nothing is committed."""
     path = VAR_DIR / "secret_key"
     try:
         return path.read_text().strip()
     except FileNotFoundError:
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(50)
         try:
             # O_EXCL: when several gunicorn workers start at once, the first one wins.
@@ -76,6 +91,13 @@ else:
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# The site's address for links made outside a request (the admin's "View on site"); written
+# into the sites framework's table by `migrate` (articles/apps.py).
+SITE_DOMAIN = os.environ.get("DJANGO_SITE_DOMAIN") or (
+    ALLOWED_HOSTS[0].lstrip(".")
+    if PRODUCTION
+    else os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+)
 # Where readers report mistakes (the About page).
 CONTACT_EMAIL = os.environ.get("DJANGO_CONTACT_EMAIL", "editors@nightcramps.example")
 
@@ -106,6 +128,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # /healthz by address: before the page cache and CommonMiddleware check the Host header.
+    "cramps_site.middleware.health_check",
     # Readers' pages from the cache, skipping everything below (see articles/cache.py).
     "articles.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -156,6 +180,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Connections are kept (CONN_MAX_AGE above) as for PostgreSQL: opening the file and
     # running these PRAGMAs costs more than a page's queries.
+    # SQLite would create the file 0644; its -wal and -shm files take the file's mode.
+    _database = Path(DATABASES["default"]["NAME"])
+    if _database.parent.is_dir() and not str(_database).startswith((":memory:", "file:")):
+        try:
+            os.close(os.open(_database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            for _path in (_database, Path(f"{_database}-wal"), Path(f"{_database}-shm")):
+                _private(_path, 0o600)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -173,6 +205,15 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The proxy's addresses, as gunicorn trusts them (gunicorn.conf.py): only from them is
+# X-Forwarded-For believed, so throttling counts each client, not the proxy.
+TRUSTED_PROXIES = env_list("GUNICORN_FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"])
+AXES_CLIENT_IP_CALLABLE = "cramps_site.client_ip.client_ip"
+
+# The admin is the only place to log in; Django's default, /accounts/profile/, is a 404 and
+# was where a login with an unsafe ?next= landed.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -193,6 +234,9 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploads are served by Django (articles/editor.py), never straight from disk by nginx.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -236,6 +280,10 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Only editors have sessions: one unused for 12 hours ends (each request starts the 12 hours
+# again), instead of Django's two weeks.
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # No script reads the CSRF cookie: markdownx falls back to the form's token when it cannot.
 CSRF_COOKIE_HTTPONLY = True

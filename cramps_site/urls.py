@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from markdownx.views import MarkdownifyView
 
 from articles.editor import SafeImageUploadView, serve_upload, staff_only
+from articles.urls import read_only
 
 from . import views
 
@@ -16,7 +17,7 @@ urlpatterns = [
     ),
     path("markdownx/upload/", staff_only(SafeImageUploadView.as_view()), name="markdownx_upload"),
     # Images editors uploaded (random names; see articles/editor.py).
-    re_path(r"^media/uploads/(?P<name>[0-9a-f]{32}\.(?:png|jpg|webp))$", serve_upload),
+    re_path(r"^media/uploads/(?P<name>[0-9a-f]{32}\.(?:png|jpg|webp))$", read_only(serve_upload)),
     # For the proxy and monitoring; exempt from the HTTPS redirect (SECURE_REDIRECT_EXEMPT).
     path("healthz", views.healthz, name="healthz"),
     path("", include("articles.urls")),

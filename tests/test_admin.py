@@ -1,7 +1,10 @@
 """What an editor does in the admin, through the client on real URLs."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from articles.models import Article, Section
@@ -16,6 +19,30 @@ def test_editor_logs_in_with_a_password(client, editor):
     )
     assertRedirects(response, "/admin/")
     assertContains(client.get("/admin/"), "Sections")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("unsafe", ["https://evil.example/", "//evil.example/admin/", "/\\evil"])
+def test_a_login_with_an_unsafe_next_lands_on_the_admin(client, editor, unsafe):
+    response = client.post(
+        "/admin/login/",
+        {"username": "editor", "password": "a long editor password", "next": unsafe},
+    )
+    assertRedirects(response, "/admin/")
+
+
+@pytest.mark.django_db
+def test_an_editors_session_ends_after_12_hours_unused(client, editor):
+    response = client.post(
+        "/admin/login/", {"username": "editor", "password": "a long editor password"}
+    )
+    assert response.cookies["sessionid"]["max-age"] == 12 * 60 * 60
+    # Each request starts the 12 hours again: the session is saved and the cookie sent anew.
+    session = Session.objects.get()
+    Session.objects.update(expire_date=session.expire_date - timedelta(hours=1))
+    again = client.get("/admin/")
+    assert again.cookies["sessionid"]["max-age"] == 12 * 60 * 60
+    assert Session.objects.get().expire_date > session.expire_date - timedelta(minutes=1)
 
 
 @pytest.mark.django_db
@@ -121,6 +148,24 @@ class TestInvalidForms:
         section = Section.objects.get(article__slug="sleeping-foot-cramp", slug="causes")
         response = editor_client.post(change_url(section), section_form(section, slug="source"))
         assertContains(response, "is the address of another page")
+
+    @pytest.mark.parametrize("slug", ["main", "contents", "share-status"])
+    def test_a_slug_the_page_uses_as_an_id_is_refused(self, editor_client, content, slug):
+        section = Section.objects.get(article__slug="sleeping-foot-cramp", slug="causes")
+        response = editor_client.post(change_url(section), section_form(section, slug=slug))
+        assertContains(response, "is used by the page itself")
+        assert Section.objects.get(pk=section.pk).slug == "causes"
+
+    @pytest.mark.parametrize(
+        "heading", ["## Main {#main}", "## Contents {#contents}", "## Share {#share-status}"]
+    )
+    def test_an_intro_anchor_the_page_uses_is_refused(self, editor_client, content, heading):
+        article = Article.objects.get(slug="sleeping-foot-cramp")
+        intro = f"{article.intro}\n\n{heading}\n\nMore."
+        response = editor_client.post(change_url(article), article_form(article, intro=intro))
+        assert response.status_code == 200
+        assertContains(response, "used by the page itself")
+        assert Article.objects.get(pk=article.pk).intro == article.intro
 
 
 @pytest.mark.django_db

@@ -121,3 +121,62 @@ def test_unknown_classes_and_ids_are_dropped():
     html = render_markdown('<p class="evil">x</p>\n\n### Head {#Not_A-valid id}')
     assert 'class="evil"' not in html
     assert "Not_A" not in html
+
+
+PATHOLOGICAL = {
+    # The 39 KB of brackets (30 s to render) and 300 nested list levels (RecursionError).
+    "brackets, 39 KB": ("[" * 13000 + "x" + "](" * 13000, "the limit is 20,000"),
+    "lists, 300 levels": (
+        "".join("    " * level + "- item\n" for level in range(300)),
+        "the limit is 20,000",
+    ),
+    # The same within the length limit.
+    "brackets, 18 KB": ("[" * 6000 + "x" + "](" * 6000, "too many square brackets"),
+    "unclosed brackets": ("[a" * 9000, "too many square brackets"),
+    "brackets in many paragraphs": ("\n\n".join(["[a" * 500] * 19), "too many square brackets"),
+    "lists, tab-indented": (
+        "".join("\t" * level + "- item\n" for level in range(40)),
+        "nested more than 12 levels",
+    ),
+    "quotes, nested": ("".join("> " * level + "a\n\n" for level in range(140)), "more than 12"),
+    "emphasis, nested": ("*" * 4000 + "a" + "*" * 4000, "nests too deeply"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("text", "message"), PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_pathological_text_gets_a_message_in_preview_and_on_save(
+    editor_client, content, text, message
+):
+    from articles.models import Section
+    from tests.test_admin import change_url, section_form
+
+    preview = editor_client.post("/markdownx/markdownify/", {"content": text})
+    assert preview.status_code == 200
+    assert message in preview.content.decode()
+
+    section = Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
+    saved = editor_client.post(change_url(section), section_form(section, body=text))
+    assert saved.status_code == 200
+    assert message in saved.content.decode()
+    assert Section.objects.get(pk=section.pk).body == section.body
+
+
+def test_ordinary_text_within_the_bounds_renders():
+    text = "\n\n".join(
+        f"A paragraph with [a link](https://example.com/{n}) in it." for n in range(200)
+    )
+    assert render_markdown(text).count("<a ") == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("text", "message"), PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_pathological_article_introduction_is_a_form_error(editor_client, content, text, message):
+    from articles.models import Article
+    from tests.test_admin import article_form, change_url
+
+    article = Article.objects.get(slug="calf-muscle-spasm")
+    saved = editor_client.post(change_url(article), article_form(article, intro=text))
+    assert saved.status_code == 200
+    assert message in saved.content.decode()
+    assert Article.objects.get(pk=article.pk).intro == article.intro

@@ -68,3 +68,39 @@ def test_system_checks_pass():
 
 def test_migrations_match_the_models(db):
     call_command("makemigrations", check=True, dry_run=True, verbosity=0)
+
+
+def test_var_and_its_files_are_for_the_sites_user_only(tmp_path):
+    """var/ holds the SQLite database (sessions, password hashes): 0700, its files 0600."""
+    var = tmp_path / "var"
+    code = """
+import django
+django.setup()
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+cache.set("k", "v")
+default_storage.save("uploads/x.png", ContentFile(b"x"))
+"""
+    result = run_python(code, DJANGO_VAR_DIR=str(var))
+    assert result.returncode == 0, result.stderr
+    assert (var / "db.sqlite3").exists()
+    assert var.stat().st_mode & 0o777 == 0o700
+    found = list(var.rglob("*"))
+    assert len(found) >= 6  # db, secret key, cache folder and file, media folders and file
+    for path in found:
+        assert path.stat().st_mode & 0o077 == 0, (path, oct(path.stat().st_mode))
+
+
+def test_an_existing_var_folder_and_database_are_made_private(tmp_path):
+    var = tmp_path / "var"
+    var.mkdir(mode=0o755)
+    var.chmod(0o755)
+    (var / "db.sqlite3").write_bytes(b"")
+    (var / "db.sqlite3").chmod(0o644)
+    result = run_python("import django; django.setup()", DJANGO_VAR_DIR=str(var))
+    assert result.returncode == 0, result.stderr
+    assert var.stat().st_mode & 0o777 == 0o700
+    assert (var / "db.sqlite3").stat().st_mode & 0o777 == 0o600

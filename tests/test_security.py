@@ -243,3 +243,61 @@ def test_the_admin_and_editor_run_in_a_browser_without_policy_violations(site, t
     )
     assert probe.returncode == 0, probe.stderr
     assert json.loads(probe.stdout) == []
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "TRACE", "OPTIONS"])
+def test_public_pages_answer_only_get_and_head(site, method):
+    client = https_client(site)
+    pages = ["/", "/relief/", "/articles/calf-muscle-spasm/", "/articles/calf-muscle-spasm/relief/"]
+    pages += ["/articles/calf-muscle-spasm/source/", "/about/", "/search/?q=calf", "/feed/"]
+    pages += ["/sitemap.xml", "/robots.txt"]
+    for path in pages:
+        response = client.request(method, path, body="x=1" if method != "TRACE" else None)
+        assert response.status == 405, (path, response.status)
+        assert response.headers["Allow"] == "GET, HEAD", path
+        assert b"<html" not in response.body.lower(), path
+    assert client.request("HEAD", "/relief/").status == 200
+
+
+def test_view_on_site_goes_to_the_sites_own_domain(site, editor):
+    """/admin/r/<content type>/<id>/ (the admin's "View on site" shortcut) uses the sites
+    framework's domain: the first allowed host here, never example.com."""
+    found = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SECTION_CONTENT_TYPE],
+        cwd=ROOT,
+        env=site.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.split()[-2:]
+    response = editor.get(f"/admin/r/{found[0]}/{found[1]}/")
+    assert response.status == 302
+    assert response.headers["Location"] == "https://127.0.0.1/articles/calf-muscle-spasm/relief/"
+
+
+SECTION_CONTENT_TYPE = """
+from django.contrib.contenttypes.models import ContentType
+from articles.models import Section
+section = Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
+print(ContentType.objects.get_for_model(Section).pk, section.pk)
+"""
+
+
+def test_a_path_that_looks_like_another_host_stays_on_this_one(site):
+    response = https_client(site).get("//evil.example/causes/")
+    assert response.status == 404
+    assert "Printed from https://127.0.0.1:" in response.text
+    assert "//evil.example/causes/</p>" in response.text
+    assert "https://evil.example" not in response.text
+    assert "http://evil.example" not in response.text
+
+
+def test_the_health_check_answers_a_probe_by_address(site):
+    """A load balancer asks by private address, which is not an allowed host."""
+    client = Client(site.url)
+    response = client.get("/healthz", headers={"Host": "10.0.0.11:8000"})
+    assert response.status == 200
+    assert response.body == b"ok\n"
+    # Every other page still refuses a host it does not serve.
+    assert client.get("/relief/", headers={"Host": "10.0.0.11:8000"}).status == 400

@@ -25,9 +25,11 @@ from pytest_django.asserts import assertContains, assertNotContains
 from articles.models import Article, Section
 from tests.helpers.servers import (
     BIN,
+    EDITOR,
     ROOT,
     Client,
     Gunicorn,
+    form_fields,
     free_port,
     links,
     prepare_site,
@@ -565,3 +567,31 @@ def test_behind_nginx_the_app_sees_https_and_pages_are_compressed(nginx_in_front
     assert status == 304
     assert again["Content-Security-Policy"]
     assert over_https(port, "/healthz")[0] == 200
+
+
+def test_behind_nginx_failed_logins_pause_their_own_address_not_everyones(nginx_in_front):
+    """django-axes counts the client nginx saw, not nginx: five failures from one address
+    do not lock the editor out at another (and a client's own X-Forwarded-For counts for
+    nothing)."""
+    url = f"https://127.0.0.1:{nginx_in_front['https']}"
+    # Origin as a browser sends it; nginx passes Host without the port.
+    origin = {"Origin": "https://127.0.0.1"}
+    attacker = Client(url, headers=origin, source="127.0.0.2")
+    form = form_fields(attacker.get("/admin/login/").text, "login-form")
+    answers = []
+    for attempt in range(5):
+        form.update(username=f"nobody{attempt}", password="wrong password")
+        answers.append(
+            attacker.post(
+                "/admin/login/", form, headers={"X-Forwarded-For": f"198.51.100.{attempt}"}
+            ).status
+        )
+    assert answers[:4] == [200] * 4, answers
+    assert answers[4] == 429, answers  # that address is paused
+
+    editor = Client(url, headers=origin, source="127.0.0.3")
+    form = form_fields(editor.get("/admin/login/").text, "login-form")
+    form.update(username=EDITOR[0], password=EDITOR[1], next="/admin/")
+    response = editor.post("/admin/login/?next=/admin/", form)
+    assert response.status == 302, (response.status, response.text[:500])
+    assert response.headers["Location"] == "/admin/"

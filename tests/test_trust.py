@@ -276,6 +276,20 @@ class TestDiscovery:
         assert newest.find("a:title", ns).text.startswith("How to stop a leg cramp")
         assert newest.find("a:updated", ns).text
 
+    def test_feed_summaries_are_text_even_when_it_looks_like_markup(self, client, content):
+        section = Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
+        section.body = "Write `<script>alert(1)</script>` & `<b>bold</b>` to see it."
+        section.plain = ""  # the description comes from the plain-English text when there is one
+        section.save()
+        ns = {"a": "http://www.w3.org/2005/Atom"}
+        newest = ET.fromstring(client.get("/feed/").content).findall("a:entry", ns)[0]
+        summary = newest.find("a:summary", ns)
+        assert summary.get("type") == "html"
+        # What a feed reader parses as HTML: the words, not a script element.
+        assert summary.text == (
+            "Write &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt; to see it."
+        )
+
 
 @pytest.mark.django_db
 class TestSearch:

@@ -6,6 +6,7 @@ import json
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -19,9 +20,11 @@ JSON_SCRIPT_ESCAPES = (("&", "\\u0026"), ("<", "\\u003C"), (">", "\\u003E"))
 
 @register.simple_tag(takes_context=True)
 def page_url(context):
-    """This page's absolute address, without the query string (canonical link, print)."""
+    """This page's absolute address, without the query string (canonical link, print). Not
+    build_absolute_uri(request.path): a path such as //evil.example/causes/ would make that
+    http://evil.example/causes/."""
     request = context["request"]
-    return request.build_absolute_uri(request.path)
+    return request.build_absolute_uri("/")[:-1] + iri_to_uri(request.path)
 
 
 @register.simple_tag(takes_context=True)

@@ -14,6 +14,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -139,6 +140,7 @@ class Gunicorn:
         env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
         if workers is not None:
             env["GUNICORN_WORKERS"] = str(workers)
+        self.env = env
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "cramps_site/gunicorn.conf.py", "cramps_site.wsgi"],
             cwd=ROOT,
@@ -200,19 +202,34 @@ class Response:
 
 class Client:
     """HTTP to one server, with a cookie jar. Secure cookies are sent over plain HTTP too:
-    these servers stand for the app behind an HTTPS proxy."""
+    these servers stand for the app behind an HTTPS proxy. An https:// URL is for the nginx in
+    front (its certificate is not checked); `source` is the local address to connect from."""
 
-    def __init__(self, url, headers=None):
+    def __init__(self, url, headers=None, source=None):
         parts = urllib.parse.urlsplit(url)
         self.host, self.port = parts.hostname, parts.port
+        self.https = parts.scheme == "https"
+        self.source = (source, 0) if source else None
         self.headers = headers or {}
         self.cookies = {}
+
+    def _connect(self):
+        if not self.https:
+            return http.client.HTTPConnection(
+                self.host, self.port, timeout=15, source_address=self.source
+            )
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return http.client.HTTPSConnection(
+            self.host, self.port, timeout=15, source_address=self.source, context=context
+        )
 
     def request(self, method, path, headers=None, body=None):
         headers = {**self.headers, **(headers or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=15)
+        connection = self._connect()
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
