@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 
+from articles import cache as page_cache
 from articles.content import load_content
 from articles.models import Article, Kind, Section, Status
 
@@ -78,6 +79,7 @@ def _empty_page_cache(settings):
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
     }
     cache.clear()
+    page_cache.reset()
 
 
 @pytest.fixture
