@@ -10,8 +10,17 @@ from articles.content import load_content
 from articles.models import Article, Kind, Section, Status
 
 BROWSER_TESTS = Path(__file__).parent / "browser"
-# Module fixtures that start gunicorn, nginx or redis-server (test_serving.py, test_security.py).
-SERVER_FIXTURES = {"site", "server", "redis_url", "nginx_in_front"}
+# Module fixtures that start gunicorn, nginx, redis-server or PostgreSQL (test_serving.py,
+# test_security.py, test_front.py).
+SERVER_FIXTURES = {
+    "site",
+    "server",
+    "redis_url",
+    "nginx_in_front",
+    "front",
+    "front_on_postgres",
+    "redis_server",
+}
 
 
 @pytest.hookimpl(tryfirst=True)

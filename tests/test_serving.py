@@ -24,6 +24,7 @@ from django.db.utils import OperationalError
 from pytest_django.asserts import assertContains, assertNotContains
 
 from articles.models import Article, Section
+from tests.helpers.front import Nginx
 from tests.helpers.servers import (
     BIN,
     ROOT,
@@ -463,70 +464,18 @@ def test_two_instances_share_one_database_and_one_cache(site, redis_url, tmp_pat
 
 @pytest.fixture(scope="module")
 def nginx_in_front(site, tmp_path_factory):
-    """deploy/nginx.conf on free loopback ports, before gunicorn with the real HTTPS redirect."""
-    found = subprocess.run(
-        [str(ROOT / "scripts/ensure-nginx")], capture_output=True, text=True, timeout=600
-    )
-    if found.returncode != 0:
-        pytest.fail(found.stderr.strip(), pytrace=False)
-    nginx = found.stdout.strip().splitlines()[-1]
+    """deploy/nginx.conf on free loopback ports, before gunicorn with the real HTTPS redirect
+    (tests/helpers/front.py changes only the file's documented settings)."""
     tmp = tmp_path_factory.mktemp("nginx")
     env = {key: value for key, value in site["env"].items() if key != "DJANGO_SECURE_SSL_REDIRECT"}
     app = Gunicorn(env, tmp / "gunicorn.log")
-    http_port, https_port = free_port(), free_port()
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-subj", "/CN=localhost", "-keyout", tmp / "key.pem", "-out", tmp / "cert.pem"],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    # The repo's file with only addresses and paths changed.
-    site_conf = (ROOT / "deploy/nginx.conf").read_text()
-    for old, new in [
-        ("server 127.0.0.1:8000", f"server 127.0.0.1:{app.port}"),
-        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
-        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
-        ("/etc/letsencrypt/live/nightcramps.example/fullchain.pem", str(tmp / "cert.pem")),
-        ("/etc/letsencrypt/live/nightcramps.example/privkey.pem", str(tmp / "key.pem")),
-    ]:
-        assert old in site_conf, old
-        site_conf = site_conf.replace(old, new)
-    site_conf = re.sub(r"\n\s*listen \[::\]:[^\n]*", "", site_conf)
-    (tmp / "site.conf").write_text(site_conf)
-    (tmp / "nginx.conf").write_text(
-        f"""
-        {"user root;" if os.geteuid() == 0 else ""}
-        pid {tmp}/nginx.pid;
-        error_log {tmp}/error.log;
-        events {{}}
-        http {{
-            access_log {tmp}/access.log;
-            client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy;
-            fastcgi_temp_path {tmp}/fastcgi; uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
-            include {tmp}/site.conf;
-        }}
-        """
-    )
-    process = subprocess.Popen(
-        [nginx, "-c", str(tmp / "nginx.conf"), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL,
-        stderr=open(tmp / "stderr.log", "wb"),  # noqa: SIM115
-    )
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((tmp / "stderr.log").read_text()) from None
-                time.sleep(0.05)
-        yield {"http": http_port, "https": https_port}
+        nginx = Nginx(tmp / "nginx", [app.port])
+        try:
+            yield {"http": nginx.http_port, "https": nginx.https_port}
+        finally:
+            nginx.stop()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
         app.stop()
 
 
