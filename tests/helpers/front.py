@@ -67,9 +67,14 @@ def self_signed_certificate(folder):
     return cert, key
 
 
-def site_conf(folder, app_ports, http_port, https_port, cert, key):
-    """deploy/nginx.conf with its documented settings changed for loopback and `folder`."""
+def site_conf(folder, app_ports, http_port, https_port, cert, key, *, redirect_port=False):
+    """deploy/nginx.conf with its documented settings changed for loopback and `folder`;
+    `redirect_port` sends plain HTTP to HTTPS on `https_port` rather than 443."""
     conf = (ROOT / "deploy/nginx.conf").read_text()
+    if redirect_port:
+        old = "return 301 https://$host$request_uri;"
+        assert old in conf, old
+        conf = conf.replace(old, f"return 301 https://$host:{https_port}$request_uri;")
     servers = "".join(
         f"    server 127.0.0.1:{port} max_fails=2 fail_timeout=10s;\n" for port in app_ports
     )
@@ -95,7 +100,7 @@ class Nginx:
     """
 
     def __init__(self, folder, app_ports, *, http_port=None, https_port=None, workers=1,
-                 extra_http=""):  # fmt: skip
+                 extra_http="", redirect_port=False):  # fmt: skip
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.http_port = http_port or free_port()
@@ -104,7 +109,15 @@ class Nginx:
         binary = ensure("ensure-nginx")
         cert, key = self_signed_certificate(self.folder / "tls")
         (self.folder / "site.conf").write_text(
-            site_conf(self.folder, app_ports, self.http_port, self.https_port, cert, key)
+            site_conf(
+                self.folder,
+                app_ports,
+                self.http_port,
+                self.https_port,
+                cert,
+                key,
+                redirect_port=redirect_port,
+            )
         )
         tmp = self.folder
         (tmp / "nginx.conf").write_text(
