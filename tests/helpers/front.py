@@ -13,9 +13,10 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
-from .servers import ROOT, Client, free_port
+from .servers import ROOT, Client, free_port, links
 
 START_TIMEOUT = 30
 
@@ -268,3 +269,36 @@ class Postgres:
              "stop"], capture_output=True, timeout=60,
         )  # fmt: skip
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# --- an editor's save, and when readers see it ---------------------------------------------
+
+
+def section_path(editor, heading):
+    """The admin change form of the section with this heading."""
+    found = editor.get("/admin/articles/section/?" + urllib.parse.urlencode({"q": heading}))
+    paths = {
+        link.split("?")[0]
+        for link in links(found.text)
+        if re.fullmatch(r"/admin/articles/section/\d+/change/(\?.*)?", link)
+    }
+    assert len(paths) == 1, paths
+    return paths.pop()
+
+
+def save_heading(editor, path, heading):
+    """An editor's save through the front; the moment its answer arrived."""
+    saved = editor.submit_change_form(path, "section_form", heading=heading)
+    assert saved.status == 302, saved.text[:3000]
+    return time.monotonic()
+
+
+def seconds_until_readers_see(nginx, text, since, pages, limit=30):
+    """Load the pages through the front until every one shows `text`: the seconds it took."""
+    reader = nginx.client()
+    while True:
+        answers = [reader.get(page) for page in pages]
+        now = time.monotonic()
+        if all(a.status == 200 and text in a.text for a in answers):
+            return now - since
+        assert now - since < limit, [(a.status, a.headers.get("X-Cache-Status")) for a in answers]
