@@ -1,5 +1,5 @@
 """Readers served from the front (deploy/nginx.conf), with the real parts: nginx, gunicorn,
-Redis, PostgreSQL on loopback (tests/helpers/front.py).
+Redis, PostgreSQL on loopback (tests/helpers/front.py); first two tests with the test client.
 
 An edit reaches readers through the front within 2 s, under load and whatever Redis is doing;
 an editor is never served from the front's cache nor stored into it; with PostgreSQL stopped
@@ -127,6 +127,40 @@ def edit_and_measure(editor, nginx, relief_section, label):
     heading = f"Three ways to ease a cramp ({label} {time.monotonic_ns()})"
     since = save_heading(editor, relief_section, heading)
     return seconds_until_readers_see(nginx, heading, since, RELIEF_PAGES)
+
+
+# --- the page cache decides by the database's content version (test client) -----------------
+
+
+@pytest.mark.django_db
+def test_a_cache_restored_with_old_pages_never_hides_a_save(client, content):
+    from django.core.cache import cache
+
+    from articles.models import Section
+
+    client.get("/relief/")
+    old_pages = dict(cache._cache)  # the local-memory cache's entries, as a snapshot would keep
+    section = Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
+    section.heading = "Saved while the cache was away"
+    section.save()
+    cache._cache.clear()
+    cache._cache.update(old_pages)  # the cache comes back with the pages from before the save
+    response = client.get("/relief/")
+    assert "Saved while the cache was away" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_healthz_reports_an_unreachable_cache_without_failing(client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: nothing answers
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content.decode().startswith("ok\ncache degraded: unavailable")
 
 
 # --- what readers get ------------------------------------------------------------------------
@@ -265,20 +299,6 @@ def test_redis_full(front, editor, relief_section, redis_server):
 # --- the app servers and the origin --------------------------------------------------------
 
 
-def test_requests_that_reach_the_app_are_rate_limited(front):
-    nginx = front["nginx"]
-    reader = nginx.client()
-    searches = [reader.get(f"/search/?q=cramp{n}").status for n in range(60)]
-    assert 429 in searches and set(searches) <= {200, 429}
-    # Pages in the cache are still answered, however the query string varies.
-    assert {reader.get(f"/relief/?n={n}").status for n in range(20)} == {200}
-    # The limit is per second: the same client gets through again.
-    deadline = time.monotonic() + 30
-    while reader.get("/search/?q=cramp").status != 200:
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
-
-
 def test_a_hung_app_server_costs_readers_nothing_and_leaves_rotation(front):
     nginx, (hung, live) = front["nginx"], front["apps"]
     for page in PAGES:
@@ -306,7 +326,7 @@ def test_a_hung_app_server_costs_readers_nothing_and_leaves_rotation(front):
 def test_a_killed_app_server_costs_readers_nothing(front):
     nginx, apps = front["nginx"], front["apps"]
     killed = apps[0]
-    with readers(nginx, PAGES + ["/search/?q=calcium"], threads=2) as answers:
+    with readers(nginx) as answers:
         os.killpg(killed.process.pid, signal.SIGKILL)
         killed.process.wait(timeout=10)
         reader = nginx.client()
@@ -315,6 +335,22 @@ def test_a_killed_app_server_costs_readers_nothing(front):
     assert answers and not reader_errors(answers)
     killed.stop()
     apps[0] = Gunicorn(front["env"], front["tmp"] / "gunicorn-a2.log", port=killed.port)
+
+
+def test_requests_that_reach_the_app_are_rate_limited(front):
+    nginx = front["nginx"]
+    reader = nginx.client()
+    assert reader.get("/relief/").status == 200  # in the front's cache from here on
+    searches = [reader.get(f"/search/?q=cramp{n}").status for n in range(60)]
+    assert 429 in searches and set(searches) <= {200, 429}
+    # Pages in the cache are still answered, however the query string varies (from the cache,
+    # even when this client may not reach the app to revalidate them).
+    assert {reader.get(f"/relief/?n={n}").status for n in range(20)} == {200}
+    # The limit is per second: the same client gets through again.
+    deadline = time.monotonic() + 30
+    while reader.get("/search/?q=cramp").status != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
 
 
 # --- PostgreSQL stopped ----------------------------------------------------------------------

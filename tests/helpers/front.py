@@ -77,15 +77,15 @@ def site_conf(folder, app_ports, http_port, https_port, cert, key, *, redirect_p
         assert old in conf, old
         conf = conf.replace(old, f"return 301 https://$host:{https_port}$request_uri;")
     servers = "".join(
-        f"    server 127.0.0.1:{port} max_fails=2 fail_timeout=10s;\n" for port in app_ports
+        f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;\n" for port in app_ports
     )
     for old, new in [
-        ("    server 127.0.0.1:8000 max_fails=2 fail_timeout=10s;\n", servers),
+        ("    server 127.0.0.1:8000 max_fails=1 fail_timeout=10s;\n", servers),
         ("listen 80;", f"listen 127.0.0.1:{http_port};"),
         ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
         ("/etc/letsencrypt/live/nightcramps.example/fullchain.pem", str(cert)),
         ("/etc/letsencrypt/live/nightcramps.example/privkey.pem", str(key)),
-        ("/var/cache/nginx/nightcramps", str(folder / "cache")),
+        ("/var/cache/nginx-nightcramps", str(folder / "cache")),
         ("/run/nightcramps-origin.sock", str(folder / "origin.sock")),
     ]:
         assert old in conf, old
