@@ -198,4 +198,10 @@ class PageCacheMiddleware:
                 _cache_call(cache.set, key, page, PAGE_TIMEOUT)
         response.headers["ETag"] = etag
         patch_cache_control(response, **PUBLIC_CACHE_CONTROL)
-        return get_conditional_response(request, etag=etag, response=response)
+        response = get_conditional_response(request, etag=etag, response=response)
+        # For the nginx front (deploy/nginx.conf), which counts whole seconds: keep the page
+        # until the end of this second, so its copy is at most 1 s old (s-maxage=1 would
+        # mean 1 to 2 s there). Also on a 304, which renews the front's copy. nginx does not
+        # pass the header on.
+        response.headers["X-Accel-Expires"] = f"@{int(time.time())}"
+        return response
