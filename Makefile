@@ -10,10 +10,11 @@ export UV_PROJECT_ENVIRONMENT := .venv
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: help install install-site run serve prepare superuser browser test test-fast test-sqlite test-postgres lint bench deploy-rehearsal clean
+.PHONY: help install install-site run run-front serve prepare superuser browser test test-fast test-sqlite test-postgres lint bench deploy-rehearsal clean
 
 help:
 	@echo "make run        install, prepare the database and content, serve on http://127.0.0.1:8000/"
+	@echo "make run-front  the same behind deploy/nginx.conf: https://127.0.0.1:8443/"
 	@echo "make test       install and run the whole test suite (SQLite, then PostgreSQL)"
 	@echo "make test-fast  only the fast tests: no browser, gunicorn, nginx or PostgreSQL"
 	@echo "make superuser  create an admin account (asks for a password)"
@@ -41,6 +42,12 @@ prepare: install-site
 run: prepare
 	@echo "Serving on http://$${GUNICORN_BIND:-127.0.0.1:8000}/  (admin: /admin/, see README)"
 	.venv/bin/gunicorn -c cramps_site/gunicorn.conf.py cramps_site.wsgi
+
+# gunicorn as `make run`, behind nginx with the shipped deploy/nginx.conf (Debian's nginx,
+# installed with apt when missing and run as root); see scripts/run_front.py.
+run-front: prepare
+	@scripts/ensure-nginx >/dev/null
+	$(PY) -m scripts.run_front
 
 superuser: prepare
 	$(MANAGE) createsuperuser

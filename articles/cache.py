@@ -1,34 +1,54 @@
-"""The page cache for readers: whole public pages, kept until an editor saves anything.
+"""The page cache for readers: whole public pages, stamped with the content version.
 
-Every cached page is stamped with the site-wide *content version*, a random token kept in
-the shared cache and replaced whenever an article, section or redirect is saved or deleted.
-A page whose stamp is not the current version is rendered again, so a reader never sees a
-page from before a save, whichever worker or machine serves them (the version lives in the
-cache that all of them share, see CACHES in settings). The version is also the page's ETag:
-a browser revalidates with If-None-Match and gets a 304 until the content changes.
+Whether a stored page is current is decided by the *content version*, a token kept in the
+database beside the content (articles/content_version.py) and replaced in the same transaction
+as every save or delete of an article, section, page text or redirect. Each reader's request
+reads it (one primary-key lookup) and serves a stored page only when the page's stamp, the
+code's fingerprint plus that token, is current. So the cache (Redis, or files) only makes
+pages faster: down, hung, full, flushed or restarted with old data, it can never serve a page
+from before a committed save. The stamp is also the page's ETag.
+
+Public pages are sent with Cache-Control for shared caches (the nginx front in
+deploy/nginx.conf, or a CDN): fresh for a second, then revalidated with If-None-Match, and
+usable when the site is down. Editors (the session cookie) get `private, no-store` pages,
+never the readers' copy. docs/decisions/0003-serving-from-the-front.md says why.
 
 Views mark their responses with @public_page; PageCacheMiddleware stores and serves them.
-Django's own cache middleware cannot be invalidated on save and would serve editors the
-readers' copy; hence this small one instead.
 """
 
 import hashlib
 import logging
-import secrets
+import time
 from functools import wraps
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 
+from . import content_version
+
 log = logging.getLogger(__name__)
 
-VERSION_KEY = "content-version"
 # Pages go stale only by a version change; the timeout just lets unvisited pages expire.
 PAGE_TIMEOUT = 24 * 60 * 60
+# What shared caches may do with a public page. Fresh for 1 s: with nginx's one-second clock
+# an edit reaches readers within 2 s. A CDN may serve it 1 s more while it revalidates, and
+# for a day while the site answers errors. Browsers revalidate every time (max-age=0).
+PUBLIC_CACHE_CONTROL = {
+    "public": True,
+    "max_age": 0,
+    "s_maxage": 1,
+    "stale_while_revalidate": 1,
+    "stale_if_error": 24 * 60 * 60,
+}
+# After the cache fails, a worker leaves it alone this long: a hung cache server then costs
+# one timeout per worker now and then, not one per request.
+CACHE_RETRY_AFTER = 5
+# The database cannot be reached (down, restarting, out of connections).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 def _build_id():
@@ -55,36 +75,65 @@ def _build_id():
 
 BUILD_ID = _build_id()
 
-
-def _new_version():
-    # Random rather than a counter: a version evicted from the cache and started again can
-    # never repeat an old one, so a page stored under an old version can never match.
-    return secrets.token_hex(8)
+# Per process: the last content version read from the database, and until when the cache is
+# left alone after a failure.
+_state = {"version": None, "cache_down_until": 0.0}
 
 
-def _start_version():
-    version = _new_version()
-    if cache.add(VERSION_KEY, version, timeout=None):
-        return version
-    return cache.get(VERSION_KEY) or version
-
-
-def _bump():
-    try:
-        cache.set(VERSION_KEY, _new_version(), timeout=None)
-    except Exception:
-        # The save itself must not fail because the cache is away; but pages cached before it
-        # could come back with the cache: say so loudly (docs/deploy.md: clear it then).
-        log.exception("The page cache could not be invalidated after a content change.")
+def reset():
+    """Forget this process's state (for tests that swap the cache)."""
+    _state.update(version=None, cache_down_until=0.0)
 
 
 def content_changed(*, using="default", **kwargs):
-    """Invalidate every cached page: connected to saves and deletes in articles/apps.py."""
-    _bump()
-    # Until the transaction commits, other connections still read the old rows: a reader
-    # rendering then would store an old page under the new version. Bumping again once the
-    # change is visible orphans any such page. (Outside a transaction this runs at once.)
-    transaction.on_commit(_bump, using=using)
+    """Give the content a new version: connected to saves and deletes in articles/apps.py.
+
+    Runs inside the save's transaction, so other connections see the new version exactly when
+    they see the new rows, and a rolled-back save leaves the version as it was.
+    """
+    try:
+        content_version.bump(using)
+    except DatabaseError:
+        if transaction.get_connection(using).in_atomic_block:
+            raise  # the save fails rather than be hidden from readers
+        # post_migrate while the table is not there (migrating backwards): nothing to version.
+        log.warning("No content version table; run migrate.", exc_info=True)
+
+
+def _current_version():
+    """The content version from the database, or the last one read if it cannot answer.
+
+    While the database is down nothing can be saved, so the last version this process read is
+    still the current one (or None: nothing can be served from the cache).
+    """
+    try:
+        _state["version"] = content_version.current()
+    except DATABASE_UNAVAILABLE:
+        log.warning("The database does not answer; serving stored pages of the last version.")
+    return _state["version"]
+
+
+def _cache_call(method, *args):
+    """A cache call that gives None, and leaves the cache alone for a while, when it fails."""
+    if time.monotonic() < _state["cache_down_until"]:
+        return None
+    try:
+        return method(*args)
+    except Exception:
+        log.exception("The page cache is unavailable; rendering without it.")
+        _state["cache_down_until"] = time.monotonic() + CACHE_RETRY_AFTER
+        return None
+
+
+def cache_health():
+    """None when the cache stores and returns a value, else what went wrong (for /healthz)."""
+    try:
+        cache.set("healthz", "ok", 10)
+        if cache.get("healthz") != "ok":
+            return "does not keep values"
+    except Exception as error:
+        return f"unavailable ({type(error).__name__})"
+    return None
 
 
 def _page_key(request):
@@ -121,43 +170,38 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
             # Not a reader's page view. Someone logged in (an editor) always gets a fresh page,
-            # never the readers' copy, and their page never goes into the cache.
+            # never the readers' copy; neither this cache nor a shared one may keep theirs.
             response = self.get_response(request)
             if getattr(response, "public_page", False):
-                patch_cache_control(response, private=True, no_cache=True)
+                patch_cache_control(response, private=True, no_store=True)
             return response
 
+        # Read before rendering: a save committed meanwhile leaves this copy with an old stamp.
+        version = _current_version()
+        if version is None:
+            return self.get_response(request)  # the database is down: the view says so
+        stamp = f"{BUILD_ID}-{version}"
+        etag = f'"{stamp}"'
         # Any other GET looks here too (it finds nothing): which view answers is known only
         # after URL resolving, which a hit skips.
         key = _page_key(request)
-        try:
-            # One round trip for both (a single MGET on Redis).
-            found = cache.get_many([VERSION_KEY, key])
-            version = found.get(VERSION_KEY) or _start_version()
-        except Exception:
-            # The cache is away: readers still get every page, rendered each time.
-            log.exception("The page cache is unavailable; rendering without it.")
-            return self.get_response(request)
-        stamp = f"{BUILD_ID}-{version}"
-        etag = f'"{stamp}"'
-        entry = found.get(key)
+        entry = _cache_call(cache.get, key)
         if entry is not None and entry[0] == stamp:
             response = HttpResponse(entry[2], content_type=entry[1])
             response.headers["Content-Length"] = str(len(entry[2]))
         else:
-            # Not cached, or from before the last save or deploy: render it (the version was
-            # read before rendering, so a save meanwhile leaves this copy with an old stamp).
             response = self.get_response(request)
             if not getattr(response, "public_page", False):
                 return response
             if request.method == "GET" and response.status_code == 200 and not response.cookies:
-                try:
-                    cache.set(
-                        key, (stamp, response["Content-Type"], response.content), PAGE_TIMEOUT
-                    )
-                except Exception:
-                    log.exception("The page cache is unavailable; page not stored.")
+                page = (stamp, response["Content-Type"], response.content)
+                _cache_call(cache.set, key, page, PAGE_TIMEOUT)
         response.headers["ETag"] = etag
-        # Browsers keep the page but ask each time (If-None-Match), so a save shows at once.
-        patch_cache_control(response, no_cache=True)
-        return get_conditional_response(request, etag=etag, response=response)
+        patch_cache_control(response, **PUBLIC_CACHE_CONTROL)
+        response = get_conditional_response(request, etag=etag, response=response)
+        # For the nginx front (deploy/nginx.conf), which counts whole seconds: keep the page
+        # until the end of this second, so its copy is at most 1 s old (s-maxage=1 would
+        # mean 1 to 2 s there). Also on a 304, which renews the front's copy. nginx does not
+        # pass the header on.
+        response.headers["X-Accel-Expires"] = f"@{int(time.time())}"
+        return response

@@ -255,8 +255,9 @@ elif REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "cramps",
-            # Fail within a second rather than hold a worker until gunicorn's timeout.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            # Redis answers in milliseconds; fail fast rather than hold a worker (and the
+            # 2-second bound for edits, articles/cache.py) when it hangs.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:

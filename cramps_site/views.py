@@ -10,6 +10,8 @@ from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
+from articles.cache import cache_health
+
 logger = logging.getLogger(__name__)
 
 # The database cannot be reached (down, restarting, out of connections): not a bug.
@@ -18,13 +20,21 @@ DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 @never_cache
 def healthz(request):
-    """200 when the database answers, 503 when it does not: for the proxy and monitoring."""
+    """200 when the database answers, 503 when it does not: for the proxy and monitoring.
+
+    The page cache only makes pages faster (articles/cache.py): when it fails, the answer is
+    still 200, with a second line saying so.
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DATABASE_UNAVAILABLE:
         logger.warning("Health check: the database does not answer.", exc_info=True)
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    problem = cache_health()
+    if problem:
+        logger.warning("Health check: the page cache is %s.", problem)
+        return HttpResponse(f"ok\ncache degraded: {problem}\n", content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
 
 

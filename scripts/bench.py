@@ -7,7 +7,10 @@ keeps anything (every request rendered). Throughput is compared with the floor, 
 returning a fixed small response through the same gunicorn and middleware (scripts/bench_urls.py),
 measured in the same run. Then SQL queries per page with an empty cache, for the shipped
 content and for an article of 6, 60 and 600 sections, and the sizes of a page, the CSS and the
-script. Exits 1 when a target is missed.
+script. Then the front: nginx with deploy/nginx.conf before a warm gunicorn, every public page
+through it over HTTPS against the limit, nginx serving a saved copy of the article page from
+a file in the same run (tests/helpers/front.py), and the seconds from an editor's save to the
+new text through the front while wrk loads it. Exits 1 when a target is missed.
 
     .venv/bin/python -m scripts.bench [--seconds 6] [--connections 10]   (from the repo's root)
 """
@@ -24,7 +27,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.helpers.servers import Client, Gunicorn, production_env
+from tests.helpers.front import Nginx, save_heading, seconds_until_readers_see, section_path
+from tests.helpers.servers import EDITOR, Client, Gunicorn, free_port, production_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,10 +45,27 @@ FLOOR = "/bench/floor/"
 TARGET_WARM = 0.8
 TARGET_COLD = 0.12
 PROFILE_RENDERS = 30  # of each shipped page, for the profile summary
-# Per page, with an empty cache; home and /relief/ also read the "During a cramp" box.
-MAX_QUERIES = {"home": 2, "topic": 2, "article": 1, "section": 2, "source": 1}
+# Through the front, over HTTPS: every public page against nginx serving a saved copy.
+FRONT_PAGES = {
+    **PAGES,
+    "source": "/articles/calf-muscle-spasm/source/",
+    "about": "/about/",
+}
+LIMIT = "/saved-article.html"
+TARGET_FRONT = 0.5
+TARGET_EDIT_SECONDS = 2.0
+EDITS = 5
+# Per page, with an empty cache: one is the content version (articles/cache.py); home and
+# /relief/ also read the "During a cramp" box.
+MAX_QUERIES = {"home": 3, "topic": 3, "article": 2, "section": 3, "source": 2}
 MAX_HTML = 40 * 1024
 MAX_CSS = 20 * 1024
+
+
+CREATE_EDITOR = f"""
+from django.contrib.auth import get_user_model
+get_user_model().objects.create_superuser({EDITOR[0]!r}, "editor@example.com", {EDITOR[1]!r})
+"""
 
 
 def site_env(tmp):
@@ -113,7 +134,7 @@ def wrk(url, seconds, connections):
     }
 
 
-def measure(server, seconds, connections, warm, rounds=3):
+def measure(server, seconds, connections, warm, rounds=3, pages=PAGES, floor_url=None):
     """Each page against the floor, alternating in short runs.
 
     The machine may be shared: the floor and the page take turns (`rounds` times each, the
@@ -121,18 +142,93 @@ def measure(server, seconds, connections, warm, rounds=3):
     ratio is its mean throughput over the floor's mean measured alongside it.
     """
     slice_ = max(1, round(seconds / rounds))
+    floor_url = floor_url or server.url + FLOOR
     results, floors = {}, []
-    for name, path in PAGES.items():
+    for name, path in pages.items():
         if warm:
             Client(server.url).get(path)  # the first request renders and stores the page
         runs, beside = [], []
         for _ in range(rounds):
-            beside.append(wrk(server.url + FLOOR, slice_, connections))
+            beside.append(wrk(floor_url, slice_, connections))
             runs.append(wrk(server.url + path, slice_, connections))
         floors += beside
         results[name] = combine(runs)
         results[name]["ratio"] = results[name]["rps"] / combine(beside)["rps"]
     return {"floor": {**combine(floors), "ratio": 1.0}, **results}
+
+
+def saved_copy_server(folder, port, html):
+    """nginx serving `html` from a file on `port`, TLS as the front's: the limit."""
+    (folder / "saved").mkdir(parents=True, exist_ok=True)
+    (folder / "saved" / LIMIT.lstrip("/")).write_bytes(html)
+    return f"""
+        server {{
+            listen 127.0.0.1:{port} ssl;
+            ssl_certificate {folder}/tls/cert.pem;
+            ssl_certificate_key {folder}/tls/key.pem;
+            ssl_protocols TLSv1.2 TLSv1.3;
+            ssl_session_cache shared:bench_tls:10m;
+            access_log off;
+            location / {{ root {folder}/saved; default_type text/html; }}
+        }}
+    """
+
+
+def measure_front(env, tmp, seconds, connections):
+    """Every public page through the front against the saved copy, and saves to readers."""
+    front_port = free_port()
+    env = {
+        **env,
+        "DJANGO_CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{front_port}",
+        "DJANGO_LOG_LEVEL": "ERROR",
+    }
+    app = Gunicorn(env, tmp / "gunicorn-front.log", workers=None)
+    try:
+        article = Client(app.url).get(PAGES["article"]).body
+        folder, limit_port = tmp / "front", free_port()
+        nginx = Nginx(
+            folder,
+            [app.port],
+            https_port=front_port,
+            workers="auto",
+            extra_http=saved_copy_server(folder, limit_port, article),
+        )
+        try:
+            limit_url = f"https://127.0.0.1:{limit_port}{LIMIT}"
+            results = measure(
+                nginx, seconds, connections, True, pages=FRONT_PAGES, floor_url=limit_url
+            )
+            edits = measure_edits(nginx, seconds, connections)
+        finally:
+            nginx.stop()
+    finally:
+        app.stop()
+    return results, edits
+
+
+def measure_edits(nginx, seconds, connections):
+    """Seconds from an editor's save to the new text on every page showing it, under load."""
+    editor = nginx.client()
+    editor.log_in()
+    path = section_path(editor, "Three measures to relieve leg cramps and night pain")
+    pages = [PAGES["topic"], PAGES["article"], PAGES["section"]]
+    load = subprocess.Popen(  # noqa: S603
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds * 4}s", nginx.url + PAGES["article"]],  # noqa: S607
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        times = []
+        for n in range(EDITS):
+            heading = f"Three ways to ease a cramp (bench {n})"
+            times.append(
+                seconds_until_readers_see(
+                    nginx, heading, save_heading(editor, path, heading), pages
+                )
+            )
+    finally:
+        load.terminate()
+        load.wait(timeout=30)
+    return times
 
 
 def combine(runs):
@@ -344,6 +440,7 @@ def main():
         manage(env, "migrate", "--noinput")
         manage(env, "load_content")
         manage(env, "collectstatic", "--noinput")
+        manage(env, "shell", "-c", CREATE_EDITOR)
 
         workers = None
         runs = {}
@@ -357,6 +454,8 @@ def main():
                     workers = configured_workers(env)
             finally:
                 server.stop()
+        print("Loading the front (nginx, deploy/nginx.conf) and saving as an editor...", flush=True)
+        front, edits = measure_front(env, tmp, args.seconds, args.connections)
         print("Counting queries and profiling uncached pages...", flush=True)
         counted = count_queries(env)
         queries, profile = counted["queries"], counted["profile"]
@@ -386,6 +485,36 @@ def main():
                 f"  {name:16}{r['rps']:9.0f}{r['p50']:9.2f}{r['p99']:9.2f}"
                 f"{r['errors']:8d}{r['ratio']:9.2f}  {verdict}"
             )
+
+    print(
+        f"\nThrough the front (nginx with deploy/nginx.conf, HTTPS, {args.connections} "
+        f"connections), against nginx serving a saved copy of the article page (the limit); "
+        f"target: every page at {TARGET_FRONT} of the limit or more, no errors"
+    )
+    print(f"  {'':16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'x limit':>9}")
+    for name, r in front.items():
+        is_limit = name == "floor"
+        verdict = (
+            check(r["errors"] == 0, "front limit: errors")
+            if is_limit
+            else check(
+                r["ratio"] >= TARGET_FRONT and r["errors"] == 0,
+                f"front {name}: {r['ratio']:.2f} of the limit, {r['errors']} errors",
+            )
+        )
+        label = "limit (saved)" if is_limit else name
+        print(
+            f"  {label:16}{r['rps']:9.0f}{r['p50']:9.2f}{r['p99']:9.2f}"
+            f"{r['errors']:8d}{r['ratio']:9.2f}  {verdict}"
+        )
+    verdict = check(max(edits) <= TARGET_EDIT_SECONDS, f"save to readers: {max(edits):.2f} s")
+    print(
+        f"\nFrom an editor's save to the new text on every page showing it, through the front "
+        f"under wrk's load; target: {TARGET_EDIT_SECONDS:.0f} s\n"
+        f"  {len(edits)} saves: min {min(edits):.2f} s, "
+        f"median {sorted(edits)[len(edits) // 2]:.2f} s, "
+        f"max {max(edits):.2f} s  {verdict}"
+    )
 
     print(
         f"\nWhere an uncached page's time goes (cProfile, {PROFILE_RENDERS} renders of each "

@@ -5,12 +5,22 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 
+from articles import cache as page_cache
 from articles.loader import load_content
 from articles.models import Article, Kind, Section, Status
 
 BROWSER_TESTS = Path(__file__).parent / "browser"
-# Module fixtures that start gunicorn, nginx or redis-server (test_serving.py, test_security.py).
-SERVER_FIXTURES = {"site", "server", "redis_url", "nginx_in_front"}
+# Module fixtures that start gunicorn, nginx, redis-server or PostgreSQL (test_serving.py,
+# test_security.py, test_front.py).
+SERVER_FIXTURES = {
+    "site",
+    "server",
+    "redis_url",
+    "nginx_in_front",
+    "front",
+    "front_on_postgres",
+    "redis_server",
+}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -78,6 +88,7 @@ def _empty_page_cache(settings):
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
     }
     cache.clear()
+    page_cache.reset()
 
 
 @pytest.fixture

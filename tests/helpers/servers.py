@@ -131,9 +131,10 @@ def prepare_site(env):
 class Gunicorn:
     """gunicorn with the repo's config (cramps_site/gunicorn.conf.py) on a free port."""
 
-    def __init__(self, env, log_path, *, workers=2, wait_for_health=True):
-        """`workers=None` leaves the number to the config (make bench)."""
-        self.port = free_port()
+    def __init__(self, env, log_path, *, workers=2, wait_for_health=True, port=None):
+        """`workers=None` leaves the number to the config (make bench); `port` to start
+        again where a stopped one listened."""
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self._log = open(log_path, "wb")  # noqa: SIM115 (closed in stop)
@@ -200,10 +201,24 @@ class Response:
         return f"<Response {self.status}>"
 
 
+_tls = {}
+
+
+def _unverified_tls():
+    """One TLS context for every request (making one loads the system's certificates)."""
+    if "context" not in _tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        _tls["context"] = context
+    return _tls["context"]
+
+
 class Client:
     """HTTP to one server, with a cookie jar. Secure cookies are sent over plain HTTP too:
     these servers stand for the app behind an HTTPS proxy. An https:// URL is for the nginx in
-    front (its certificate is not checked); `source` is the local address to connect from."""
+    front (tests/helpers/front.py; its certificate is not checked); `source` is the local
+    address to connect from."""
 
     def __init__(self, url, headers=None, source=None):
         parts = urllib.parse.urlsplit(url)
@@ -218,15 +233,15 @@ class Client:
             return http.client.HTTPConnection(
                 self.host, self.port, timeout=15, source_address=self.source
             )
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
         return http.client.HTTPSConnection(
-            self.host, self.port, timeout=15, source_address=self.source, context=context
+            self.host, self.port, timeout=30, source_address=self.source, context=_unverified_tls()
         )
 
     def request(self, method, path, headers=None, body=None):
         headers = {**self.headers, **(headers or {})}
+        if self.https and method == "POST":
+            # As a browser does: Django's CSRF check wants it over HTTPS.
+            headers.setdefault("Referer", f"https://{self.host}:{self.port}{path}")
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         connection = self._connect()
