@@ -71,7 +71,7 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     class Media:
         # The preview uses the site's own look, so it shows what readers will see.
         css = {"all": ["css/admin-preview.css"]}
-        js = ["js/admin-upload-errors.js"]
+        js = ["js/admin-upload-errors.js", "js/admin-editor-keys.js"]
 
     def get_historical_record_context_helper(self, request, historical_record):
         return DiffContextHelper(self.model, historical_record)
