@@ -110,6 +110,13 @@ class SafeImageUploadView(ImageUploadView):
             )
         return super().post(request, *args, **kwargs)
 
+    def form_valid(self, form):
+        # The image's size goes into the Markdown (attr_list), so pages give the browser its
+        # width and height: nothing shifts while it loads, and CSS scales it to the column.
+        url = form.save()
+        code = f"![]({url}){{width={form.image.width} height={form.image.height}}}"
+        return JsonResponse({"image_code": code})
+
 
 def serve_upload(request, name):
     """Uploaded images: random names never change, so they can be cached for a year."""

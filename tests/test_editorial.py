@@ -253,7 +253,11 @@ class TestImages:
         response = upload(editor_client, image_file(fmt, name="holiday photo.bin"))
         assert response.status_code == 200
         code = response.json()["image_code"]
-        url = re.fullmatch(rf"!\[\]\((/media/uploads/[0-9a-f]{{32}}\.{extension})\)", code)
+        # With its size, so pages can reserve its place before it loads.
+        url = re.fullmatch(
+            rf"!\[\]\((/media/uploads/[0-9a-f]{{32}}\.{extension})\)\{{width=40 height=30\}}",
+            code,
+        )
         assert url, code
         served = client.get(url.group(1))
         assert served.status_code == 200

@@ -13,13 +13,17 @@ from playwright.sync_api import expect
 
 from articles.models import Section
 
+from .support import sideways_overflow
+
 SPASM = "/articles/calf-muscle-spasm/"
 SPASM_TITLE = "How to treat and recover calf muscle spasm?"
 SPASM_RELIEF = "How to stop a leg cramp: three steps"
 FOOT_RELIEF = "How to stop a foot cramp"
 NOT_FOUND = "Page not found"
 IMAGE_WIDTH, IMAGE_HEIGHT = 40, 30
-UPLOADED_IMAGE = r"!\[\]\((/media/uploads/[0-9a-f]{32}\.png)\)"
+UPLOADED_IMAGE = (
+    rf"!\[\]\((/media/uploads/[0-9a-f]{{32}}\.png)\)\{{width={IMAGE_WIDTH} height={IMAGE_HEIGHT}\}}"
+)
 
 # A DataTransfer holding one file made from the bytes passed in, as a drag and drop carries it.
 DATA_TRANSFER_JS = """([name, type, bytes]) => {
@@ -64,9 +68,9 @@ def drop_file(page, target, name, content_type, data):
     target.dispatch_event("drop", {"dataTransfer": transfer})
 
 
-def png_bytes():
+def png_bytes(size=(IMAGE_WIDTH, IMAGE_HEIGHT)):
     buffer = BytesIO()
-    Image.new("RGB", (IMAGE_WIDTH, IMAGE_HEIGHT), "teal").save(buffer, format="PNG")
+    Image.new("RGB", size, "teal").save(buffer, format="PNG")
     return buffer.getvalue()
 
 
@@ -199,3 +203,44 @@ def test_a_dropped_png_shows_in_preview_and_page_and_an_svg_is_refused_with_the_
     expect(image).to_have_attribute("src", src)
     assert image.evaluate(NATURAL_WIDTH_JS) == IMAGE_WIDTH
     expect(page.locator("main")).not_to_contain_text("Invalid response")
+
+
+# The image's rendered box and the width of the column it sits in, in CSS pixels.
+IMAGE_BOX_JS = """(img) => {
+  const box = img.getBoundingClientRect();
+  const column = img.closest(".prose");
+  const style = getComputedStyle(column);
+  const inner = column.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return { width: box.width, height: box.height, column: inner };
+}"""
+
+
+def test_a_wide_uploaded_image_fits_a_phone_screen_on_every_page_that_shows_it(
+    foot_relief, log_in_editor, new_context
+):
+    editor = log_in_editor("ada")
+    editor.goto(change_url(foot_relief))
+    body = editor.locator("textarea#id_body")
+    expect(editor.locator(".markdownx:has(#id_body) .markdownx-preview")).to_contain_text(
+        "Massage the pain"
+    )
+    body.press("Control+End")
+    editor.keyboard.type("\n\n")
+    drop_file(editor, body, "wide.png", "image/png", png_bytes((1200, 800)))
+    expect(body).to_have_value(re.compile(r"\{width=1200 height=800\}$"))
+    body.fill(body.input_value().replace("![]", "![A teal test card]"))
+    save(editor)
+    expect(editor.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    phone = new_context(viewport={"width": 390, "height": 844}).new_page()
+    article = foot_relief.article.get_absolute_url()
+    for path in (foot_relief.get_absolute_url(), article, "/relief/"):
+        phone.goto(path)
+        image = phone.get_by_role("img", name="A teal test card")
+        expect(image).to_have_attribute("width", "1200")  # its place is kept while it loads
+        expect(image).to_have_attribute("height", "800")
+        assert image.evaluate(NATURAL_WIDTH_JS) == 1200
+        box = image.evaluate(IMAGE_BOX_JS)
+        assert 0 < box["width"] <= box["column"] < 390, (path, box)
+        assert box["height"] == pytest.approx(box["width"] * 800 / 1200, abs=1), (path, box)
+        assert sideways_overflow(phone) == 0, path
