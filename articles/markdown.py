@@ -13,7 +13,8 @@ from html.parser import HTMLParser
 import markdown
 import nh3
 from django.core.exceptions import ValidationError
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, slugify
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
@@ -98,6 +99,62 @@ def check_renderable(text):
                 f"Lists, quotes or indented text are nested more than {MAX_NESTING} levels "
                 "deep. Use fewer levels."
             )
+
+
+# An editor's note as Python-Markdown's admonition extension reads its first line.
+NOTE_LINE = re.compile(r'!!! ?(?P<kind>[\w\-]+(?: +[\w\-]+)*)(?: +"(?P<title>.*?)")? *')
+NOTE_EXAMPLE = '!!! editorial "Editor\'s note"'
+EMPTY_NOTE = re.compile(
+    r'<div class="admonition[^"]*">\s*(?:<p class="admonition-title">(?:(?!</p>).)*</p>\s*)?</div>',
+    re.S,
+)
+
+
+def editorial_note_errors(text):
+    """What is wrong with the editor's notes in `text`, one message per problem, each saying
+    on which line; [] when every note renders as an editor's note with text in it.
+
+    A note Markdown cannot read shows readers its source; one whose text is not indented by
+    four spaces shows an empty box with the note's text as if it were the source's."""
+    errors = []
+    lines = (text or "").expandtabs(4).splitlines()
+    for number, line in enumerate(lines, start=1):
+        stripped = line.lstrip()
+        if not stripped.startswith("!!!"):
+            continue
+        indent = len(line) - len(stripped)
+        where = f"Line {number}"
+        found = NOTE_LINE.fullmatch(stripped.rstrip())
+        if found is None or indent % 4:
+            errors.append(
+                f"{where}: “{Truncator(stripped).chars(40)}” is not an editor's note that can "
+                f"be shown. Start the line with {NOTE_EXAMPLE}, nothing after it, and indent "
+                "the note's text under it by four spaces."
+            )
+            continue
+        if found["kind"] != "editorial":
+            errors.append(
+                f"{where}: only editor's notes can be added as boxes ({NOTE_EXAMPLE}), "
+                f"not “!!! {found['kind']}”."
+            )
+        if "\\" in (found["title"] or ""):
+            errors.append(
+                f"{where}: the note's title has a backslash, which readers would see. "
+                f"Write it as {NOTE_EXAMPLE}."
+            )
+        following = next((later for later in lines[number:] if later.strip()), None)
+        if following is None or len(following) - len(following.lstrip()) < indent + 4:
+            errors.append(
+                f"{where}: the editor's note has no text indented by four spaces under it, so "
+                "it would show as an empty box (and the text after it as the source's "
+                "wording). Indent every line of the note by four spaces."
+            )
+    return errors
+
+
+def empty_notes(html):
+    """How many editor's note boxes in rendered HTML have nothing in them but a title."""
+    return len(EMPTY_NOTE.findall(html))
 
 
 class SubheadingTreeprocessor(Treeprocessor):
@@ -246,9 +303,16 @@ def render_preview(text):
     from .models import source_citations  # the models use this module
 
     try:
-        return render_markdown(text, cite=source_citations())
+        html = render_markdown(text, cite=source_citations())
     except TooComplex as error:
         return format_html('<p class="preview-refused"><strong>{}</strong></p>', error.message)
+    # Said in the preview too, where the editor sees the note go wrong, not only on saving.
+    problems = format_html_join(
+        "",
+        '<p class="preview-refused"><strong>{}</strong></p>',
+        ((problem,) for problem in editorial_note_errors(text)),
+    )
+    return problems + mark_safe(html)  # noqa: S308 (sanitized by render_markdown)
 
 
 def cited_ids(text):

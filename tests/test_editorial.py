@@ -6,6 +6,7 @@ import struct
 import threading
 import zlib
 from datetime import date, timedelta
+from html import unescape
 from io import BytesIO
 
 import pytest
@@ -15,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 from PIL import Image
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
@@ -584,3 +586,76 @@ def test_a_phone_cameras_mpo_jpeg_is_accepted_as_jpeg_without_metadata(editor_cl
     assert getattr(image, "n_frames", 1) == 1
     red, green, blue = image.getpixel((10, 10))
     assert green > red  # teal, the first frame
+
+
+NOTE_TEXT = "    The figure is garbled in the source and kept as published."
+
+
+@pytest.mark.django_db
+class TestEditorsNotes:
+    def test_the_help_texts_example_copied_as_is_gives_a_note_readers_see_as_editorial(
+        self, editor_client, client, content
+    ):
+        section = relief()
+        page = editor_client.get(change_url(section)).content.decode()
+        help_text = page.split('id="id_body_helptext"', 1)[1].split("</div>", 2)[:2]
+        example = re.search(r'!!! editorial ".*?"', unescape("".join(help_text)))[0]
+        assert example == '!!! editorial "Editor\'s note"'
+
+        body = f"{section.body}\n\n{example}\n{NOTE_TEXT}"
+        assertRedirects(
+            editor_client.post(change_url(section), section_form(section, body=body)),
+            "/admin/articles/section/",
+        )
+        assertContains(
+            client.get(f"{SPASM}relief/"),
+            '<div class="admonition editorial"><p class="admonition-title">Editor\'s note</p>'
+            "<p>The figure is garbled in the source and kept as published.</p></div>",
+            html=True,
+        )
+
+    @pytest.mark.parametrize(
+        ("note", "message"),
+        [
+            (
+                f'!!! editorial "Editor\\\'s note"\n{NOTE_TEXT}',
+                "Line 3: the note's title has a backslash, which readers would see.",
+            ),
+            (
+                '!!! editorial "Editor\'s note"\n  Indented by two spaces only.',
+                "Line 3: the editor's note has no text indented by four spaces under it",
+            ),
+            ('!!! editorial "Editor\'s note"', "Line 3: the editor's note has no text"),
+            (
+                f"!!! editorial Editor's note\n{NOTE_TEXT}",
+                "Line 3: “!!! editorial Editor's note” is not an editor's note that can be shown.",
+            ),
+            (
+                f'  !!! editorial "Editor\'s note"\n{NOTE_TEXT}',
+                "Line 3: “!!! editorial \"Editor's note\"” is not an editor's note",
+            ),
+            (
+                f'!!! warning "Warning"\n{NOTE_TEXT}',
+                "Line 3: only editor's notes can be added as boxes",
+            ),
+            (
+                '> !!! editorial "Editor\'s note"\n> Not indented.',
+                "An editor's note has no text.",
+            ),
+        ],
+        ids=["backslash", "two-spaces", "nothing-under", "no-quotes", "indented", "kind", "quote"],
+    )
+    def test_a_note_that_would_not_show_as_a_note_is_refused_saying_where(
+        self, editor_client, client, content, note, message
+    ):
+        section = relief()
+        body = f"Opening words.\n\n{note}\n\nClosing words."
+        refused = editor_client.post(change_url(section), section_form(section, body=body))
+        assert refused.status_code == 200
+        assertContains(refused, escape(message))
+        assertContains(refused, escape(note.splitlines()[-1]))  # the text stays in the form
+        section.refresh_from_db()
+        assert "Opening words." not in section.body
+        preview = editor_client.post("/markdownx/markdownify/", {"content": body})
+        if message.startswith("Line"):  # the preview says so as the editor types
+            assertContains(preview, escape(message))
