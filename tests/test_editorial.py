@@ -13,6 +13,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.redirects.models import Redirect
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -331,6 +332,7 @@ class TestEditorAccounts:
             "add_section", "change_section", "view_section",
             "view_historicalarticle", "view_historicalsection",
             "change_pagetext", "view_pagetext", "view_historicalpagetext",
+            "view_redirect",
         }  # fmt: skip
 
     def test_an_editor_can_edit_but_not_delete_articles_or_manage_users(self, client, content):
@@ -343,6 +345,25 @@ class TestEditorAccounts:
         article = section.article
         assert client.get(f"/admin/articles/article/{article.pk}/delete/").status_code == 403
         assert client.get("/admin/auth/user/").status_code == 403
+
+    def test_an_editor_sees_the_redirects_a_rename_made_but_cannot_change_them(
+        self, client, content
+    ):
+        user = get_user_model().objects.create_user("ed", password="x" * 20, is_staff=True)
+        user.groups.add(Group.objects.get(name="Editors"))
+        client.force_login(user)
+        section = relief()
+        client.post(change_url(section), section_form(section, slug="stop-a-leg-cramp"))
+        listing = client.get("/admin/redirects/redirect/")
+        assertContains(listing, f"{SPASM}relief/")
+        assertContains(listing, f"{SPASM}stop-a-leg-cramp/")
+        assertNotContains(listing, "Add redirect")
+        redirect = Redirect.objects.get(old_path=f"{SPASM}relief/")
+        url = f"/admin/redirects/redirect/{redirect.pk}/change/"
+        assertNotContains(client.get(url), 'name="_save"')  # read only
+        refused = client.post(url, {"site": 1, "old_path": "/x/", "new_path": "/"})
+        assert refused.status_code == 403
+        assert client.get(f"/admin/redirects/redirect/{redirect.pk}/delete/").status_code == 403
 
 
 @pytest.mark.django_db

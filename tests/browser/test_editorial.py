@@ -244,3 +244,29 @@ def test_a_wide_uploaded_image_fits_a_phone_screen_on_every_page_that_shows_it(
         assert 0 < box["width"] <= box["column"] < 390, (path, box)
         assert box["height"] == pytest.approx(box["width"] * 800 / 1200, abs=1), (path, box)
         assert sideways_overflow(phone) == 0, path
+
+
+def rename(editor, section, slug):
+    editor.goto(change_url(section))
+    editor.get_by_label("Slug").fill(slug)
+    save(editor)
+    expect(editor.locator(".messagelist")).to_contain_text("was changed successfully")
+
+
+def test_renaming_a_section_and_back_never_loops_a_browser_that_followed_the_redirect(
+    foot_relief, log_in_editor, page
+):
+    article = foot_relief.article.get_absolute_url()
+    old, new = f"{article}relief/", f"{article}stop-a-foot-cramp/"
+    editor = log_in_editor("ada")
+    rename(editor, foot_relief, "stop-a-foot-cramp")
+    page.goto(old)  # the reader's browser follows (and may keep) the 301
+    expect(page).to_have_url(re.compile(f"{new}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(FOOT_RELIEF)
+
+    rename(editor, foot_relief, "relief")
+    for address in (old, new):
+        response = page.goto(address)
+        expect(page).to_have_url(re.compile(f"{old}$"))
+        assert response.status == 200
+        expect(page.get_by_role("heading", level=1)).to_have_text(FOOT_RELIEF)
