@@ -17,13 +17,24 @@ from .models import Article, EditConflict, PageText, Section
 IMAGE_WITHOUT_ALT = re.compile(r"!\[\s*\]\(")
 
 
+def display_name(user):
+    """A person as editors know them: their name, else their username."""
+    return user.get_full_name() or user.get_username()
+
+
+def version_label(record):
+    """A saved version as editors tell it apart: when, and by whom."""
+    when = date_format(timezone.localtime(record.history_date), "DATETIME_FORMAT")
+    return f"{when} by {display_name(record.history_user)}" if record.history_user else when
+
+
 def conflict_message(obj):
     change = obj.last_change()
     who = "Someone"
     when = ""
     if change is not None:
         if change.history_user:
-            who = change.history_user.get_full_name() or change.history_user.get_username()
+            who = display_name(change.history_user)
         when = f" at {date_format(timezone.localtime(change.history_date), 'DATETIME_FORMAT')}"
     return (
         f"{who} saved this {obj._meta.verbose_name}{when}, after you opened it, so your "
@@ -78,6 +89,9 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj._history_user = request.user
+        restored = getattr(request, "restored_version", None)
+        if restored is not None:
+            obj._change_reason = f"Reverted to the version of {version_label(restored)}"
         if not change or set(form.changed_data) & set(obj.reader_fields):
             obj.text_changed = timezone.localdate()  # readers see it as "Last updated"
         obj.save(expected_version=form.cleaned_data.get("base_version") if change else None)
@@ -92,6 +106,13 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # "Revert" saves through the same version check; a lost race is a conflict, as above.
+        request.restored_version = (
+            self.model.history.filter(id=object_id, history_id=version_id)
+            .select_related("history_user")
+            .first()
+            if request.method == "POST"
+            else None
+        )
         try:
             return super().history_form_view(request, object_id, version_id, extra_context)
         except EditConflict:
@@ -104,6 +125,16 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
 
     def response_change(self, request, obj):
         self.warn_about_missing_alt_text(request, obj)
+        restored = getattr(request, "restored_version", None)
+        if restored is not None:
+            # Not the admin's "was changed successfully": say what happened.
+            self.message_user(
+                request,
+                f"The {obj._meta.verbose_name} “{obj}” was reverted to the version of "
+                f"{version_label(restored)}. The reverted text is a new version in its history.",
+                messages.SUCCESS,
+            )
+            return self.response_post_save_change(request, obj)
         return super().response_change(request, obj)
 
     def response_add(self, request, obj, post_url_continue=None):

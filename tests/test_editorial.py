@@ -17,6 +17,7 @@ from django.contrib.redirects.models import Redirect
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape
 from PIL import Image
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -103,6 +104,26 @@ class TestHistory:
         assertContains(page, "<ins>very </ins>", html=True)
         assertContains(page, "editor")
 
+    def test_history_names_who_changed_it_and_links_them_only_for_who_may_open_users(
+        self, client, editor, content
+    ):
+        writer = get_user_model().objects.create_user(
+            "aokafor", first_name="Ada", last_name="Okafor", is_staff=True
+        )
+        writer.groups.add(Group.objects.get(name="Editors"))
+        section = relief()
+        client.force_login(writer)
+        client.post(change_url(section), section_form(section, heading="Three measures"))
+        history = f"{change_url(section).removesuffix('change/')}history/"
+        user_link = f'<a href="/admin/auth/user/{writer.pk}/change/">Ada Okafor</a>'
+
+        as_editor = client.get(history)
+        assertContains(as_editor, "Ada Okafor")
+        assertNotContains(as_editor, "aokafor")
+        assertNotContains(as_editor, "/admin/auth/user/")
+        client.force_login(editor)  # a superuser, who may open the account
+        assertContains(client.get(history), user_link, html=True)
+
     def test_restoring_an_old_version_is_one_step_and_itself_a_version(
         self, editor_client, client, content
     ):
@@ -118,7 +139,11 @@ class TestHistory:
         assertContains(form, "Revert")
         base_version = re.search(r'name="base_version" value="(\d+)"', form.content.decode())
         data = section_form(original.instance, base_version=base_version.group(1))
-        assertRedirects(editor_client.post(revert_url, data), "/admin/articles/section/")
+        reverted = editor_client.post(revert_url, data, follow=True)
+        assertRedirects(reverted, "/admin/articles/section/")
+        when = date_format(timezone.localtime(original.history_date), "DATETIME_FORMAT")
+        assertContains(reverted, f"was reverted to the version of {when}.")
+        assertNotContains(reverted, "changed successfully")
 
         section.refresh_from_db()
         assert section.body == original.body

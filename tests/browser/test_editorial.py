@@ -138,7 +138,7 @@ def test_the_second_of_two_editors_is_told_who_saved_first_and_keeps_their_text(
 def test_history_shows_the_change_word_by_word_and_revert_brings_the_old_text_back(
     foot_relief, log_in_editor, django_user_model, page
 ):
-    editor = log_in_editor("okafor")
+    editor = log_in_editor("okafor", first_name="Ada", last_name="Okafor")
     # The change is saved here, as if in the admin: the other tests drive the editing itself.
     foot_relief.body = foot_relief.body.replace("knead the cramped area", "rub the cramped area")
     foot_relief._history_user = django_user_model.objects.get(username="okafor")
@@ -152,12 +152,21 @@ def test_history_shows_the_change_word_by_word_and_revert_brings_the_old_text_ba
     newest = rows.first
     expect(newest.locator(".history-diff del")).to_have_text("knead")
     expect(newest.locator(".history-diff ins")).to_have_text("rub")
-    expect(newest).to_contain_text("okafor")  # who changed it
+    # Who changed it, by name; not a link to their account, which editors cannot open.
+    expect(newest.get_by_role("cell", name="Ada Okafor", exact=True)).to_be_visible()
+    expect(newest.get_by_role("link", name="Ada Okafor")).to_have_count(0)
 
     rows.nth(1).get_by_role("link", name=foot_relief.heading).click()
     expect(editor.locator("textarea#id_body")).to_have_value(re.compile("knead the cramped area"))
     editor.get_by_role("button", name="Revert").click()
-    expect(editor.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(editor.locator(".messagelist")).to_contain_text(
+        f"The section “{foot_relief.heading}” was reverted to the version of "
+    )
+    expect(editor.locator(".messagelist")).not_to_contain_text("changed successfully")
+    editor.goto(change_url(foot_relief))
+    editor.get_by_role("link", name="History").click()
+    expect(rows.first).to_contain_text("Reverted to the version of")
+    expect(rows.first.get_by_role("cell", name="Ada Okafor", exact=True)).to_be_visible()
 
     page.goto(foot_relief.get_absolute_url())
     expect(page.locator("main")).to_contain_text("knead the cramped area")
