@@ -2,16 +2,19 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import sources
-from .history import DiffContextHelper
+from .history import DiffContextHelper, readable_diff
 from .models import Article, EditConflict, PageText, Section
 
 IMAGE_WITHOUT_ALT = re.compile(r"!\[\s*\]\(")
@@ -28,6 +31,12 @@ def version_label(record):
     return f"{when} by {display_name(record.history_user)}" if record.history_user else when
 
 
+def is_conflict(form):
+    return any(
+        error.code == "edit_conflict" for error in form.errors.as_data().get(NON_FIELD_ERRORS, [])
+    )
+
+
 def conflict_message(obj):
     change = obj.last_change()
     who = "Someone"
@@ -38,8 +47,9 @@ def conflict_message(obj):
         when = f" at {date_format(timezone.localtime(change.history_date), 'DATETIME_FORMAT')}"
     return (
         f"{who} saved this {obj._meta.verbose_name}{when}, after you opened it, so your "
-        "changes have not been saved. Your text is still in the form below: copy what you "
-        "need, open the page again to see their version, and make your changes there."
+        "changes have not been saved. The form now shows their version; your text is under "
+        "“Your changes, not saved”, beside what they changed. Copy what you need into the "
+        "form and save again."
     )
 
 
@@ -47,6 +57,9 @@ class VersionCheckedForm(forms.ModelForm):
     """Refuses a save when someone else has saved since this form was opened."""
 
     base_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The saved version (history record) the form opened, to show a refused editor what the
+    # other editor changed since.
+    base_record = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,6 +69,8 @@ class VersionCheckedForm(forms.ModelForm):
             # From the database, not the instance: a restored old version starts from the
             # current one too.
             self.fields["base_version"].initial = self._current_version()
+            latest = self.instance.history.values_list("history_id", flat=True).first()
+            self.fields["base_record"].initial = latest
 
     def _current_version(self):
         model = type(self.instance)
@@ -95,14 +110,66 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         if not change or set(form.changed_data) & set(obj.reader_fields):
             obj.text_changed = timezone.localdate()  # readers see it as "Last updated"
         obj.save(expected_version=form.cleaned_data.get("base_version") if change else None)
+        if change:
+            request.session.pop(self.conflict_key(obj.pk), None)  # their text is dealt with
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "GET" and object_id is not None:
+            # Kept until the editor saves, so a reload does not lose their text.
+            conflict = request.session.get(self.conflict_key(object_id))
+            if conflict is not None:
+                context = self.conflict_context(object_id, conflict)
+                extra_context = {**(extra_context or {}), "conflict": context}
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
         except EditConflict:
             # Another save won the race after this form was validated. Nothing was written;
-            # show the form again, which now reports the conflict and keeps the typed text.
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            # the form, validated again, now reports the conflict.
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+        form = getattr(response, "context_data", {}).get("adminform")
+        if request.method == "POST" and form is not None and is_conflict(form.form):
+            return self.refuse_stale_save(request, object_id, form.form)
+        return response
+
+    def conflict_key(self, object_id):
+        return f"edit-conflict:{self.model._meta.label_lower}:{object_id}"
+
+    def refuse_stale_save(self, request, object_id, form):
+        """Post/Redirect/Get: the editor's text waits in the session and the change form
+        opens again on the current version, so reloading cannot send the refused form."""
+        request.session[self.conflict_key(object_id)] = {
+            "typed": {
+                field: form.data[field]
+                for field in self.model.reader_fields
+                if isinstance(form.data.get(field), str)
+            },
+            "opened": form.cleaned_data.get("base_record"),
+        }
+        self.message_user(request, conflict_message(form.instance), messages.ERROR)
+        return HttpResponseRedirect(request.path, status=303)
+
+    def conflict_context(self, object_id, conflict):
+        """Per field the refused editor typed: what the other editor changed since the form
+        was opened (when that version is known) and the refused editor's own text."""
+        current = self.model._default_manager.get(pk=object_id)
+        opened = None
+        if conflict["opened"]:
+            opened = current.history.filter(history_id=conflict["opened"]).first()
+        fields = []
+        for name, typed in conflict["typed"].items():
+            now = str(getattr(current, name))
+            before = str(getattr(opened, name)) if opened is not None else None
+            if typed.replace("\r\n", "\n") == now and before in (None, now):
+                continue
+            fields.append(
+                {
+                    "name": name,
+                    "label": capfirst(self.model._meta.get_field(name).verbose_name),
+                    "theirs": readable_diff(before, now) if before not in (None, now) else None,
+                    "yours": typed,
+                }
+            )
+        return {"fields": fields, "known": opened is not None}
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # "Revert" saves through the same version check; a lost race is a conflict, as above.
@@ -214,7 +281,7 @@ class ArticleAdmin(EditorialAdmin):
     search_fields = ("title", "publisher", "intro", "source_text")
     prepopulated_fields = {"slug": ("title",)}
     fieldsets = (
-        (None, {"fields": ("title", "slug", "status", "base_version")}),
+        (None, {"fields": ("title", "slug", "status", "base_version", "base_record")}),
         (
             "Introduction",
             {
@@ -281,7 +348,15 @@ class SectionAdmin(EditorialAdmin):
     list_select_related = ("article",)
     readonly_fields = ("source_sentences", "text_changed", "created", "updated")
     fieldsets = (
-        (None, {"fields": ("article", "kind", "status", "slug", "position", "base_version")}),
+        (
+            None,
+            {
+                "fields": (
+                    *("article", "kind", "status", "slug", "position"),
+                    *("base_version", "base_record"),
+                )
+            },
+        ),
         (
             "Plain English: what readers see first",
             {
@@ -316,7 +391,7 @@ class PageTextAdmin(EditorialAdmin):
 
     markdown_field = "body"
     list_display = ("__str__", "heading", "text_changed")
-    fields = ("heading", "body", "base_version", "text_changed", "updated")
+    fields = ("heading", "body", "base_version", "base_record", "text_changed", "updated")
     readonly_fields = ("text_changed", "updated")
 
     def has_add_permission(self, request):

@@ -167,14 +167,23 @@ class TestEditConflicts:
         second_form = section_form(section, body=section.body + "\n\nSecond editor's words.")
 
         assertRedirects(first.post(change_url(section), first_form), "/admin/articles/section/")
-        refused = second.post(change_url(section), second_form)
+        refused = second.post(change_url(section), second_form, follow=True)
 
-        assert refused.status_code == 200
-        assertContains(refused, "editor saved this section at")
+        # Post/Redirect/Get: reloading the page cannot send the refused form again.
+        assertRedirects(refused, change_url(section), status_code=303)
+        assertContains(refused, "Editor saved this section at")  # the admin capitalises
         assertContains(refused, "your changes have not been saved")
-        assertContains(refused, "Second editor&#x27;s words.")
+        # Their changes since the second editor opened the form, beside the second's text.
+        assertContains(refused, "First editor&#x27;s words.</ins>")
+        assertContains(refused, "Second editor&#x27;s words.</textarea>")
         section.refresh_from_db()
         assert section.body.endswith("First editor's words.")
+        # The form now starts from their version: the second editor can save from it.
+        again = second.get(change_url(section))
+        assertContains(again, "Second editor&#x27;s words.</textarea>")  # a reload keeps it
+        merged = section_form(section, body=section.body + "\n\nSecond editor's words.")
+        assertRedirects(second.post(change_url(section), merged), "/admin/articles/section/")
+        assertNotContains(second.get(change_url(section)), "Your changes, not saved")
 
     @pytest.mark.django_db(transaction=True)
     def test_of_20_concurrent_saves_from_one_version_exactly_one_wins(self, content):
@@ -251,8 +260,9 @@ class TestEditConflicts:
         stale = article_form(article, title="Stale title")
         article.title = "Someone else's title"
         article.save(expected_version=article.version)
-        response = editor_client.post(change_url(article), stale)
+        response = editor_client.post(change_url(article), stale, follow=True)
         assertContains(response, "saved this article")
+        assertContains(response, "Stale title</textarea>")
         assert Article.objects.get(pk=article.pk).title == "Someone else's title"
 
 
@@ -463,8 +473,9 @@ class TestNothingIsLost:
         shipped = relief()
         shipped.body += "\n\nA shipped correction."
         shipped.save()  # e.g. the content loader
-        response = editor_client.post(change_url(section), stale)
+        response = editor_client.post(change_url(section), stale, follow=True)
         assertContains(response, "your changes have not been saved")
+        assertContains(response, "A shipped correction.</ins>")
         assert relief().body.endswith("A shipped correction.")
 
     def test_an_edit_form_without_its_version_is_refused(self, editor_client, content):
@@ -494,10 +505,10 @@ class TestNothingIsLost:
             "_current_version",
             lambda form: next(checks, None) or original(form),
         )
-        response = editor_client.post(change_url(section), data)
-        assert response.status_code == 200
+        response = editor_client.post(change_url(section), data, follow=True)
+        assertRedirects(response, change_url(section), status_code=303)
         assertContains(response, "your changes have not been saved")
-        assertContains(response, "Typed by the slower editor.")
+        assertContains(response, "Typed by the slower editor.</textarea>")
         assert relief().body == "Saved by the faster editor."
 
     def test_article_page_does_not_save_section_rows(self, editor_client, content):

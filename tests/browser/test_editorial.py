@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from articles.models import Section
 
-from .support import sideways_overflow
+from .support import axe_violations, sideways_overflow
 
 SPASM = "/articles/calf-muscle-spasm/"
 SPASM_TITLE = "How to treat and recover calf muscle spasm?"
@@ -124,11 +124,22 @@ def test_the_second_of_two_editors_is_told_who_saved_first_and_keeps_their_text(
     save(second)
     saved = spasm_relief.last_change()
     when = date_format(timezone.localtime(saved.history_date), "DATETIME_FORMAT")
-    expect(second.locator(".errorlist.nonfield")).to_contain_text(
+    expect(second.locator(".messagelist .error")).to_contain_text(
         f"Ada Okafor saved this section at {when}, after you opened it, so your changes have "
         "not been saved."
     )
-    expect(body).to_have_value(typed)
+    # The form now holds Ada's version; Ben's text is beside what Ada changed.
+    expect(body).to_have_value(re.compile("a warm towel"))
+    conflict = second.get_by_role("region", name="Your changes, not saved")
+    expect(conflict.locator(".history-diff del")).to_have_text("hot ")
+    expect(conflict.locator(".history-diff ins")).to_have_text("warm ")
+    expect(conflict.get_by_label("Body: your text")).to_have_value(typed.replace("\r\n", "\n"))
+    # Post/Redirect/Get: a reload asks nothing and sends nothing; Ben's text is still there.
+    second.reload()
+    expect(conflict.get_by_label("Body: your text")).to_have_value(typed.replace("\r\n", "\n"))
+    expect(body).to_have_value(re.compile("a warm towel"))
+    violations = axe_violations(second)
+    assert not violations, violations
 
     page.goto(spasm_relief.get_absolute_url())
     expect(page.locator("main")).to_contain_text("you can use a warm towel for local hot compress")
