@@ -2,10 +2,12 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -98,6 +100,62 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         # The preview uses the site's own look, so it shows what readers will see.
         css = {"all": ["css/admin-preview.css"]}
         js = ["js/admin-upload-errors.js", "js/admin-editor-keys.js"]
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        compare = path(
+            "<path:object_id>/history/compare/",
+            self.admin_site.admin_view(self.compare_versions_view),
+            name="{}_{}_compare".format(*info),
+        )
+        return [compare, *super().get_urls()]  # before simple_history's <version_id>/
+
+    def saved_versions(self, object_id):
+        """(history_id, label) of an object's saved versions, newest first."""
+        records = self.model.history.filter(id=object_id).select_related("history_user")
+        total = records.count()
+        return [
+            (record.history_id, f"{total - index}. {version_label(record)}")
+            for index, record in enumerate(records[:500])
+        ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        versions = self.saved_versions(unquote(object_id))
+        return super().history_view(
+            request, object_id, {**(extra_context or {}), "versions": versions}
+        )
+
+    def compare_versions_view(self, request, object_id):
+        """Any two saved versions, side by side as a word-level difference."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_view_history_or_change_history_permission(request, obj):
+            raise PermissionDenied
+        records = obj.history.select_related("history_user")
+        try:
+            older = records.get(history_id=int(request.GET.get("from", "")))
+            newer = records.get(history_id=int(request.GET.get("to", "")))
+        except (ValueError, obj.history.model.DoesNotExist) as error:
+            raise Http404 from error
+        if older.history_date > newer.history_date:
+            older, newer = newer, older
+        delta = newer.diff_against(older, foreign_keys_are_objs=True)
+        helper = DiffContextHelper(self.model, newer)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Compare versions: {obj}",
+            "opts": self.model._meta,
+            "object": obj,
+            "older": version_label(older),
+            "newer": version_label(newer),
+            "changes": helper.context_for_delta_changes(delta),
+            "history_url": reverse(
+                f"admin:{obj._meta.app_label}_{obj._meta.model_name}_history",
+                args=[obj.pk],
+            ),
+        }
+        return TemplateResponse(request, "admin/articles/compare_versions.html", context)
 
     def get_historical_record_context_helper(self, request, historical_record):
         return DiffContextHelper(self.model, historical_record)

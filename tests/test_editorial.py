@@ -124,6 +124,31 @@ class TestHistory:
         client.force_login(editor)  # a superuser, who may open the account
         assertContains(client.get(history), user_link, html=True)
 
+    def test_any_two_versions_can_be_compared(self, client, content):
+        writer = get_user_model().objects.create_user("ed", is_staff=True)
+        writer.groups.add(Group.objects.get(name="Editors"))
+        client.force_login(writer)
+        section = relief()
+        first = section.history.get()
+        client.post(change_url(section), section_form(section, heading="Three measures"))
+        section.refresh_from_db()
+        body = section.body.replace("gently massage", "very gently massage")
+        client.post(change_url(section), section_form(section, body=body))
+        history = f"{change_url(section).removesuffix('change/')}history/"
+        newest = section.history.first()
+        page = client.get(history)
+        assertContains(page, '<select id="compare-from" name="from">')
+        assertContains(page, f'<option value="{newest.pk}" selected>3. ')
+
+        compared = client.get(f"{history}compare/", {"from": first.pk, "to": newest.pk})
+        assertContains(compared, "<ins>very </ins>", html=True)  # the second change
+        assertContains(compared, "relieve leg cramps and night pain</del>")  # the first
+        swapped = client.get(f"{history}compare/", {"from": newest.pk, "to": first.pk})
+        assertContains(swapped, "<ins>very </ins>", html=True)  # older to newer either way
+        other = Section.objects.exclude(pk=section.pk).first().history.first()
+        for query in ({"from": first.pk, "to": other.pk}, {"from": "x", "to": newest.pk}):
+            assert client.get(f"{history}compare/", query).status_code == 404
+
     def test_restoring_an_old_version_is_one_step_and_itself_a_version(
         self, editor_client, client, content
     ):

@@ -167,6 +167,15 @@ def test_history_shows_the_change_word_by_word_and_revert_brings_the_old_text_ba
     expect(newest.get_by_role("cell", name="Ada Okafor", exact=True)).to_be_visible()
     expect(newest.get_by_role("link", name="Ada Okafor")).to_have_count(0)
 
+    # Any two versions: by default the newest against the one before it.
+    editor.get_by_role("button", name="Compare").click()
+    expect(editor.get_by_role("heading", level=1)).to_have_text(
+        f"Compare versions: {foot_relief.heading}"
+    )
+    expect(editor.locator(".history-diff del")).to_have_text("knead")
+    expect(editor.locator(".history-diff ins")).to_have_text("rub")
+    editor.get_by_role("link", name="Back to the history").click()
+
     rows.nth(1).get_by_role("link", name=foot_relief.heading).click()
     expect(editor.locator("textarea#id_body")).to_have_value(re.compile("knead the cramped area"))
     editor.get_by_role("button", name="Revert").click()
