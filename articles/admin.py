@@ -1,8 +1,10 @@
 import re
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
@@ -20,6 +22,8 @@ from .history import DiffContextHelper, readable_diff
 from .models import Article, EditConflict, PageText, Section
 
 IMAGE_WITHOUT_ALT = re.compile(r"!\[\s*\]\(")
+# How long an editor who opened a form counts as maybe still editing it.
+OPENED_RECENTLY = timedelta(minutes=10)
 
 
 def display_name(user):
@@ -173,6 +177,8 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "GET" and object_id is not None:
+            others = self.note_opened(request, object_id)
+            extra_context = {**(extra_context or {}), "also_opened": others}
             # Kept until the editor saves, so a reload does not lose their text.
             conflict = request.session.get(self.conflict_key(object_id))
             if conflict is not None:
@@ -188,6 +194,25 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         if request.method == "POST" and form is not None and is_conflict(form.form):
             return self.refuse_stale_save(request, object_id, form.form)
         return response
+
+    def note_opened(self, request, object_id):
+        """Note that this editor opened the form; return who else did in the last few
+        minutes, as [(name, when)], so two editors know before they both type."""
+        key = f"opened:{self.model._meta.label_lower}:{object_id}"
+        now = timezone.now()
+        recent = {
+            user_id: (name, when)
+            for user_id, (name, when) in (cache.get(key) or {}).items()
+            if now - when < OPENED_RECENTLY
+        }
+        others = [
+            (name, timezone.localtime(when))
+            for user_id, (name, when) in recent.items()
+            if user_id != request.user.pk
+        ]
+        recent[request.user.pk] = (display_name(request.user), now)
+        cache.set(key, recent, OPENED_RECENTLY.total_seconds())
+        return sorted(others, key=lambda other: other[1])
 
     def conflict_key(self, object_id):
         return f"edit-conflict:{self.model._meta.label_lower}:{object_id}"

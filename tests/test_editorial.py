@@ -210,6 +210,32 @@ class TestEditConflicts:
         assertRedirects(second.post(change_url(section), merged), "/admin/articles/section/")
         assertNotContains(second.get(change_url(section)), "Your changes, not saved")
 
+    def test_opening_a_form_someone_opened_minutes_ago_says_who_and_when(
+        self, client, editor, content, monkeypatch
+    ):
+        from articles import admin as articles_admin
+
+        ada = get_user_model().objects.create_user(
+            "ada", first_name="Ada", last_name="Okafor", is_staff=True, is_superuser=True
+        )
+        section = relief()
+        ada_client = Client()
+        ada_client.force_login(ada)
+        client.force_login(editor)
+        notice = "Someone else may be editing this section"
+        assertNotContains(ada_client.get(change_url(section)), notice)  # nobody else yet
+
+        opened = client.get(change_url(section))
+        assertContains(opened, notice)
+        assertContains(opened, "Ada Okafor opened it at")
+        assertNotContains(ada_client.get(change_url(section)), "Ada Okafor opened")  # not herself
+        assertContains(ada_client.get(change_url(section)), "editor opened it at")
+        assertNotContains(client.get(change_url(relief().article)), notice)  # another object
+
+        later = timezone.now() + articles_admin.OPENED_RECENTLY
+        monkeypatch.setattr(articles_admin.timezone, "now", lambda: later)
+        assertNotContains(client.get(change_url(section)), notice)
+
     @pytest.mark.django_db(transaction=True)
     def test_of_20_concurrent_saves_from_one_version_exactly_one_wins(self, content):
         section = relief()

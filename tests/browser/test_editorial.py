@@ -112,6 +112,7 @@ def test_the_second_of_two_editors_is_told_who_saved_first_and_keeps_their_text(
     second = log_in_editor("ben", first_name="Ben", last_name="Hall")
     first.goto(change_url(spasm_relief))
     second.goto(change_url(spasm_relief))
+    expect(second.get_by_role("note")).to_contain_text("Ada Okafor opened it at")
 
     first.locator("textarea#id_body").fill(spasm_relief.body.replace("a hot towel", "a warm towel"))
     save(first)
