@@ -59,6 +59,10 @@ def conflict_message(obj):
     )
 
 
+# The hidden fields of VersionCheckedForm, which every edit form must include.
+VERSION_FIELDS = ("base_version", "base_record")
+
+
 class VersionCheckedForm(forms.ModelForm):
     """Refuses a save when someone else has saved since this form was opened."""
 
@@ -182,8 +186,7 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
             # Kept until the editor saves, so a reload does not lose their text.
             conflict = request.session.get(self.conflict_key(object_id))
             if conflict is not None:
-                context = self.conflict_context(object_id, conflict)
-                extra_context = {**(extra_context or {}), "conflict": context}
+                extra_context["conflict"] = self.conflict_context(object_id, conflict)
         try:
             response = super().changeform_view(request, object_id, form_url, extra_context)
         except EditConflict:
@@ -234,7 +237,9 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     def conflict_context(self, object_id, conflict):
         """Per field the refused editor typed: what the other editor changed since the form
         was opened (when that version is known) and the refused editor's own text."""
-        current = self.model._default_manager.get(pk=object_id)
+        current = self.model._default_manager.filter(pk=object_id).first()
+        if current is None:  # deleted since: the admin says so itself
+            return None
         opened = None
         if conflict["opened"]:
             opened = current.history.filter(history_id=conflict["opened"]).first()
@@ -364,7 +369,7 @@ class ArticleAdmin(EditorialAdmin):
     search_fields = ("title", "publisher", "intro", "source_text")
     prepopulated_fields = {"slug": ("title",)}
     fieldsets = (
-        (None, {"fields": ("title", "slug", "status", "base_version", "base_record")}),
+        (None, {"fields": ("title", "slug", "status", *VERSION_FIELDS)}),
         (
             "Introduction",
             {
@@ -431,15 +436,7 @@ class SectionAdmin(EditorialAdmin):
     list_select_related = ("article",)
     readonly_fields = ("source_sentences", "text_changed", "created", "updated")
     fieldsets = (
-        (
-            None,
-            {
-                "fields": (
-                    *("article", "kind", "status", "slug", "position"),
-                    *("base_version", "base_record"),
-                )
-            },
-        ),
+        (None, {"fields": ("article", "kind", "status", "slug", "position", *VERSION_FIELDS)}),
         (
             "Plain English: what readers see first",
             {
@@ -474,7 +471,7 @@ class PageTextAdmin(EditorialAdmin):
 
     markdown_field = "body"
     list_display = ("__str__", "heading", "text_changed")
-    fields = ("heading", "body", "base_version", "base_record", "text_changed", "updated")
+    fields = ("heading", "body", *VERSION_FIELDS, "text_changed", "updated")
     readonly_fields = ("text_changed", "updated")
 
     def has_add_permission(self, request):

@@ -94,6 +94,10 @@ def follow_section_rename(sender, instance, raw=False, **kwargs):
         record_redirects({old_path: new_path})
 
 
+# Stored, but asked again each time: a rename can be undone, and no cached 301 outlives it.
+REDIRECT_CACHE_CONTROL = "no-cache"
+
+
 class RenameRedirectMiddleware(RedirectFallbackMiddleware):
     """django.contrib.redirects' middleware, with 301s that browsers check again each time.
 
@@ -108,7 +112,3 @@ class RenameRedirectMiddleware(RedirectFallbackMiddleware):
         if answer is not response:  # a redirect of ours answered the 404
             answer["Cache-Control"] = REDIRECT_CACHE_CONTROL
         return answer
-
-
-# Stored, but asked again each time: a rename can be undone, and no cached 301 outlives it.
-REDIRECT_CACHE_CONTROL = "no-cache"
