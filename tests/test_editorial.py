@@ -22,6 +22,7 @@ from django.utils.html import escape
 from PIL import Image
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from articles.markdown import IMAGE_SIZES
 from articles.models import Article, EditConflict, Section, Status
 from tests.helpers.admin_forms import article_form, change_url, section_form
 
@@ -353,6 +354,40 @@ class TestImages:
         assert served["Content-Type"] == f"image/{'jpeg' if fmt == 'JPEG' else fmt.lower()}"
         assert served["X-Content-Type-Options"] == "nosniff"
         assert Image.open(BytesIO(b"".join(served.streaming_content))).format == fmt
+
+    def test_a_wide_upload_gets_narrower_and_webp_copies_that_pages_offer(
+        self, editor_client, client, content
+    ):
+        code = upload(editor_client, image_file(size=(1200, 800))).json()["image_code"]
+        stem = re.search(r"/media/uploads/([0-9a-f]{32})\.png", code)[1]
+        for name, size, fmt in [
+            (f"{stem}-480.png", (480, 320), "PNG"),
+            (f"{stem}-960.webp", (960, 640), "WEBP"),
+            (f"{stem}.webp", (1200, 800), "WEBP"),
+        ]:
+            served = client.get(f"/media/uploads/{name}")
+            assert served.status_code == 200, name
+            copy = Image.open(BytesIO(b"".join(served.streaming_content)))
+            assert (copy.size, copy.format) == (size, fmt)
+
+        section = relief()
+        body = f"{section.body}\n\n{code.replace('![]', '![A teal card]')}"
+        editor_client.post(change_url(section), section_form(section, body=body))
+        uploads = f"/media/uploads/{stem}"
+        assertContains(
+            client.get(f"{SPASM}relief/"),
+            f'<picture><source sizes="{IMAGE_SIZES}" srcset="{uploads}-480.webp 480w, '
+            f'{uploads}-960.webp 960w, {uploads}.webp 1200w" type="image/webp">'
+            f'<img alt="A teal card" height="800" sizes="{IMAGE_SIZES}" src="{uploads}.png" '
+            f'srcset="{uploads}-480.png 480w, {uploads}-960.png 960w, {uploads}.png 1200w" '
+            'width="1200"></picture>',
+            html=True,
+        )
+
+    def test_an_editor_cannot_point_srcset_elsewhere(self, editor_client):
+        body = '<img alt="x" src="/media/a.png" srcset="https://tracker.example/p.png 1w">'
+        preview = editor_client.post("/markdownx/markdownify/", {"content": body})
+        assertNotContains(preview, "tracker.example")
 
     @pytest.mark.parametrize(
         ("content", "name", "message"),

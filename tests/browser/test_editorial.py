@@ -31,8 +31,13 @@ DATA_TRANSFER_JS = """([name, type, bytes]) => {
   transfer.items.add(new File([new Uint8Array(bytes)], name, { type }));
   return transfer;
 }"""
-# The image's width in pixels once the browser has decoded it; 0 when it cannot be shown.
-NATURAL_WIDTH_JS = "(img) => img.decode().then(() => img.naturalWidth, () => 0)"
+# The width in pixels of the file the browser chose and decoded (its srcset would scale
+# naturalWidth: read it from that file alone); 0 when it cannot be shown.
+NATURAL_WIDTH_JS = """(img) => img.decode().then(() => {
+  const file = new Image();
+  file.src = img.currentSrc;
+  return file.decode().then(() => file.naturalWidth);
+}, () => 0)"""
 
 
 @pytest.fixture
@@ -221,7 +226,8 @@ def test_a_dropped_png_shows_in_preview_and_page_and_an_svg_is_refused_with_the_
     expect(refused).to_have_class(re.compile(r"\bupload-error\b"))
     expect(body).to_have_value(with_image)  # no "Invalid response" typed into the text
     uploads = Path(settings.MEDIA_ROOT) / "uploads"
-    assert [path.suffix for path in uploads.iterdir()] == [".png"]
+    # The PNG and its WebP copy (no narrower ones: it is narrower than them); no SVG.
+    assert sorted(path.suffix for path in uploads.iterdir()) == [".png", ".webp"]
 
     save(editor)
     expect(editor.locator(".messagelist .warning")).to_contain_text(
@@ -269,7 +275,9 @@ def test_a_wide_uploaded_image_fits_a_phone_screen_on_every_page_that_shows_it(
         image = phone.get_by_role("img", name="A teal test card")
         expect(image).to_have_attribute("width", "1200")  # its place is kept while it loads
         expect(image).to_have_attribute("height", "800")
-        assert image.evaluate(NATURAL_WIDTH_JS) == 1200
+        # The phone loads the narrowest copy, in WebP, not the 1200 px original.
+        assert image.evaluate(NATURAL_WIDTH_JS) == 480
+        assert image.evaluate("(img) => img.currentSrc").endswith("-480.webp")
         box = image.evaluate(IMAGE_BOX_JS)
         assert 0 < box["width"] <= box["column"] < 390, (path, box)
         assert box["height"] == pytest.approx(box["width"] * 800 / 1200, abs=1), (path, box)
