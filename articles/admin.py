@@ -1,20 +1,46 @@
 import re
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.cache import cache
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db.models import Count
-from django.urls import reverse
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import sources
-from .history import DiffContextHelper
+from .history import DiffContextHelper, readable_diff
 from .models import Article, EditConflict, PageText, Section
 
 IMAGE_WITHOUT_ALT = re.compile(r"!\[\s*\]\(")
+# How long an editor who opened a form counts as maybe still editing it.
+OPENED_RECENTLY = timedelta(minutes=10)
+
+
+def display_name(user):
+    """A person as editors know them: their name, else their username."""
+    return user.get_full_name() or user.get_username()
+
+
+def version_label(record):
+    """A saved version as editors tell it apart: when, and by whom."""
+    when = date_format(timezone.localtime(record.history_date), "DATETIME_FORMAT")
+    return f"{when} by {display_name(record.history_user)}" if record.history_user else when
+
+
+def is_conflict(form):
+    return any(
+        error.code == "edit_conflict" for error in form.errors.as_data().get(NON_FIELD_ERRORS, [])
+    )
 
 
 def conflict_message(obj):
@@ -23,19 +49,27 @@ def conflict_message(obj):
     when = ""
     if change is not None:
         if change.history_user:
-            who = change.history_user.get_full_name() or change.history_user.get_username()
+            who = display_name(change.history_user)
         when = f" at {date_format(timezone.localtime(change.history_date), 'DATETIME_FORMAT')}"
     return (
         f"{who} saved this {obj._meta.verbose_name}{when}, after you opened it, so your "
-        "changes have not been saved. Your text is still in the form below: copy what you "
-        "need, open the page again to see their version, and make your changes there."
+        "changes have not been saved. The form now shows their version; your text is under "
+        "“Your changes, not saved”, beside what they changed. Copy what you need into the "
+        "form and save again."
     )
+
+
+# The hidden fields of VersionCheckedForm, which every edit form must include.
+VERSION_FIELDS = ("base_version", "base_record")
 
 
 class VersionCheckedForm(forms.ModelForm):
     """Refuses a save when someone else has saved since this form was opened."""
 
     base_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The saved version (history record) the form opened, to show a refused editor what the
+    # other editor changed since.
+    base_record = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,6 +79,8 @@ class VersionCheckedForm(forms.ModelForm):
             # From the database, not the instance: a restored old version starts from the
             # current one too.
             self.fields["base_version"].initial = self._current_version()
+            latest = self.instance.history.values_list("history_id", flat=True).first()
+            self.fields["base_record"].initial = latest
 
     def _current_version(self):
         model = type(self.instance)
@@ -71,27 +107,167 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     class Media:
         # The preview uses the site's own look, so it shows what readers will see.
         css = {"all": ["css/admin-preview.css"]}
-        js = ["js/admin-upload-errors.js"]
+        js = ["js/admin-upload-errors.js", "js/admin-editor-keys.js"]
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        compare = path(
+            "<path:object_id>/history/compare/",
+            self.admin_site.admin_view(self.compare_versions_view),
+            name="{}_{}_compare".format(*info),
+        )
+        return [compare, *super().get_urls()]  # before simple_history's <version_id>/
+
+    def saved_versions(self, object_id):
+        """(history_id, label) of an object's saved versions, newest first."""
+        records = self.model.history.filter(id=object_id).select_related("history_user")
+        total = records.count()
+        return [
+            (record.history_id, f"{total - index}. {version_label(record)}")
+            for index, record in enumerate(records[:500])
+        ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        versions = self.saved_versions(unquote(object_id))
+        return super().history_view(
+            request, object_id, {**(extra_context or {}), "versions": versions}
+        )
+
+    def compare_versions_view(self, request, object_id):
+        """Any two saved versions, side by side as a word-level difference."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_view_history_or_change_history_permission(request, obj):
+            raise PermissionDenied
+        records = obj.history.select_related("history_user")
+        try:
+            older = records.get(history_id=int(request.GET.get("from", "")))
+            newer = records.get(history_id=int(request.GET.get("to", "")))
+        except (ValueError, obj.history.model.DoesNotExist) as error:
+            raise Http404 from error
+        if older.history_date > newer.history_date:
+            older, newer = newer, older
+        delta = newer.diff_against(older, foreign_keys_are_objs=True)
+        helper = DiffContextHelper(self.model, newer)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Compare versions: {obj}",
+            "opts": self.model._meta,
+            "object": obj,
+            "older": version_label(older),
+            "newer": version_label(newer),
+            "changes": helper.context_for_delta_changes(delta),
+            "history_url": reverse(
+                f"admin:{obj._meta.app_label}_{obj._meta.model_name}_history",
+                args=[obj.pk],
+            ),
+        }
+        return TemplateResponse(request, "admin/articles/compare_versions.html", context)
 
     def get_historical_record_context_helper(self, request, historical_record):
         return DiffContextHelper(self.model, historical_record)
 
     def save_model(self, request, obj, form, change):
         obj._history_user = request.user
+        restored = getattr(request, "restored_version", None)
+        if restored is not None:
+            obj._change_reason = f"Reverted to the version of {version_label(restored)}"
         if not change or set(form.changed_data) & set(obj.reader_fields):
             obj.text_changed = timezone.localdate()  # readers see it as "Last updated"
         obj.save(expected_version=form.cleaned_data.get("base_version") if change else None)
+        if change:
+            request.session.pop(self.conflict_key(obj.pk), None)  # their text is dealt with
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "GET" and object_id is not None:
+            others = self.note_opened(request, object_id)
+            extra_context = {**(extra_context or {}), "also_opened": others}
+            # Kept until the editor saves, so a reload does not lose their text.
+            conflict = request.session.get(self.conflict_key(object_id))
+            if conflict is not None:
+                extra_context["conflict"] = self.conflict_context(object_id, conflict)
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
         except EditConflict:
             # Another save won the race after this form was validated. Nothing was written;
-            # show the form again, which now reports the conflict and keeps the typed text.
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            # the form, validated again, now reports the conflict.
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+        form = getattr(response, "context_data", {}).get("adminform")
+        if request.method == "POST" and form is not None and is_conflict(form.form):
+            return self.refuse_stale_save(request, object_id, form.form)
+        return response
+
+    def note_opened(self, request, object_id):
+        """Note that this editor opened the form; return who else did in the last few
+        minutes, as [(name, when)], so two editors know before they both type."""
+        key = f"opened:{self.model._meta.label_lower}:{object_id}"
+        now = timezone.now()
+        recent = {
+            user_id: (name, when)
+            for user_id, (name, when) in (cache.get(key) or {}).items()
+            if now - when < OPENED_RECENTLY
+        }
+        others = [
+            (name, timezone.localtime(when))
+            for user_id, (name, when) in recent.items()
+            if user_id != request.user.pk
+        ]
+        recent[request.user.pk] = (display_name(request.user), now)
+        cache.set(key, recent, OPENED_RECENTLY.total_seconds())
+        return sorted(others, key=lambda other: other[1])
+
+    def conflict_key(self, object_id):
+        return f"edit-conflict:{self.model._meta.label_lower}:{object_id}"
+
+    def refuse_stale_save(self, request, object_id, form):
+        """Post/Redirect/Get: the editor's text waits in the session and the change form
+        opens again on the current version, so reloading cannot send the refused form."""
+        request.session[self.conflict_key(object_id)] = {
+            "typed": {
+                field: form.data[field]
+                for field in self.model.reader_fields
+                if isinstance(form.data.get(field), str)
+            },
+            "opened": form.cleaned_data.get("base_record"),
+        }
+        self.message_user(request, conflict_message(form.instance), messages.ERROR)
+        return HttpResponseRedirect(request.path, status=303)
+
+    def conflict_context(self, object_id, conflict):
+        """Per field the refused editor typed: what the other editor changed since the form
+        was opened (when that version is known) and the refused editor's own text."""
+        current = self.model._default_manager.filter(pk=object_id).first()
+        if current is None:  # deleted since: the admin says so itself
+            return None
+        opened = None
+        if conflict["opened"]:
+            opened = current.history.filter(history_id=conflict["opened"]).first()
+        fields = []
+        for name, typed in conflict["typed"].items():
+            now = str(getattr(current, name))
+            before = str(getattr(opened, name)) if opened is not None else None
+            if typed.replace("\r\n", "\n") == now and before in (None, now):
+                continue
+            fields.append(
+                {
+                    "name": name,
+                    "label": capfirst(self.model._meta.get_field(name).verbose_name),
+                    "theirs": readable_diff(before, now) if before not in (None, now) else None,
+                    "yours": typed,
+                }
+            )
+        return {"fields": fields, "known": opened is not None}
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # "Revert" saves through the same version check; a lost race is a conflict, as above.
+        request.restored_version = (
+            self.model.history.filter(id=object_id, history_id=version_id)
+            .select_related("history_user")
+            .first()
+            if request.method == "POST"
+            else None
+        )
         try:
             return super().history_form_view(request, object_id, version_id, extra_context)
         except EditConflict:
@@ -104,6 +280,16 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
 
     def response_change(self, request, obj):
         self.warn_about_missing_alt_text(request, obj)
+        restored = getattr(request, "restored_version", None)
+        if restored is not None:
+            # Not the admin's "was changed successfully": say what happened.
+            self.message_user(
+                request,
+                f"The {obj._meta.verbose_name} “{obj}” was reverted to the version of "
+                f"{version_label(restored)}. The reverted text is a new version in its history.",
+                messages.SUCCESS,
+            )
+            return self.response_post_save_change(request, obj)
         return super().response_change(request, obj)
 
     def response_add(self, request, obj, post_url_continue=None):
@@ -183,7 +369,7 @@ class ArticleAdmin(EditorialAdmin):
     search_fields = ("title", "publisher", "intro", "source_text")
     prepopulated_fields = {"slug": ("title",)}
     fieldsets = (
-        (None, {"fields": ("title", "slug", "status", "base_version")}),
+        (None, {"fields": ("title", "slug", "status", *VERSION_FIELDS)}),
         (
             "Introduction",
             {
@@ -250,7 +436,7 @@ class SectionAdmin(EditorialAdmin):
     list_select_related = ("article",)
     readonly_fields = ("source_sentences", "text_changed", "created", "updated")
     fieldsets = (
-        (None, {"fields": ("article", "kind", "status", "slug", "position", "base_version")}),
+        (None, {"fields": ("article", "kind", "status", "slug", "position", *VERSION_FIELDS)}),
         (
             "Plain English: what readers see first",
             {
@@ -285,7 +471,7 @@ class PageTextAdmin(EditorialAdmin):
 
     markdown_field = "body"
     list_display = ("__str__", "heading", "text_changed")
-    fields = ("heading", "body", "base_version", "text_changed", "updated")
+    fields = ("heading", "body", *VERSION_FIELDS, "text_changed", "updated")
     readonly_fields = ("text_changed", "updated")
 
     def has_add_permission(self, request):

@@ -24,6 +24,14 @@ CONTENT_TYPES = {extension: content_type for extension, content_type in IMAGE_FO
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000  # e.g. 5000 x 5000; decompression bombs are refused before decoding
 UPLOAD_DIR = "uploads"
+# Narrower copies made on upload, by width in pixels, for phones (srcset in the pages).
+VARIANT_WIDTHS = (480, 960)
+
+
+def variant_name(stem, width, extension):
+    """The file name of an upload's copy: <stem>-<width>.<extension>, or <stem>.<extension>
+    for the full width."""
+    return f"{stem}-{width}.{extension}" if width else f"{stem}.{extension}"
 
 
 def staff_only(view):
@@ -83,18 +91,29 @@ class ImageUploadForm(forms.Form):
 
     def save(self, commit=True):
         """Store a re-encoded copy (no metadata, such as a phone's location) under a random
-        name, and return its URL."""
+        name, and return its URL; narrower copies and WebP ones go beside it (see
+        markdown.ResponsiveImageTreeprocessor)."""
         extension, _ = IMAGE_FORMATS[self.image_format]
-        buffer = BytesIO()
         image = self.image
         if self.image_format == "JPEG" and image.mode not in {"RGB", "L"}:
             image = image.convert("RGB")
         image.info.clear()  # Pillow would carry comments, EXIF and ICC over into the copy
-        image.save(buffer, format=self.image_format)
-        name = default_storage.save(
-            f"{UPLOAD_DIR}/{uuid.uuid4().hex}.{extension}", ContentFile(buffer.getvalue())
-        )
+        stem = uuid.uuid4().hex
+        name = self._store(image, self.image_format, variant_name(stem, None, extension))
+        for width in (*(w for w in VARIANT_WIDTHS if w < image.width), None):
+            copy = image
+            if width:
+                copy = image.resize((width, max(1, round(image.height * width / image.width))))
+                self._store(copy, self.image_format, variant_name(stem, width, extension))
+            if self.image_format != "WEBP":
+                self._store(copy, "WEBP", variant_name(stem, width, "webp"))
         return default_storage.url(name)
+
+    @staticmethod
+    def _store(image, image_format, name):
+        buffer = BytesIO()
+        image.save(buffer, format=image_format)
+        return default_storage.save(f"{UPLOAD_DIR}/{name}", ContentFile(buffer.getvalue()))
 
 
 class SafeImageUploadView(ImageUploadView):
@@ -109,6 +128,13 @@ class SafeImageUploadView(ImageUploadView):
                 {"image": ["Upload images by dropping them into the editor."]}, status=400
             )
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        # The image's size goes into the Markdown (attr_list), so pages give the browser its
+        # width and height: nothing shifts while it loads, and CSS scales it to the column.
+        url = form.save()
+        code = f"![]({url}){{width={form.image.width} height={form.image.height}}}"
+        return JsonResponse({"image_code": code})
 
 
 def serve_upload(request, name):

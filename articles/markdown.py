@@ -13,7 +13,8 @@ from html.parser import HTMLParser
 import markdown
 import nh3
 from django.core.exceptions import ValidationError
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, slugify
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
@@ -31,10 +32,12 @@ HEADING_TAGS = {f"h{level}" for level in range(2, 7)}
 ALLOWED_TAGS = HEADING_TAGS | {
     "a", "b", "blockquote", "br", "code", "div", "em", "hr", "i", "img", "li", "ol", "p",
     "pre", "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "picture", "source",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
+    "img": {"src", "alt", "title", "width", "height", "srcset", "sizes"},
+    "source": {"srcset", "sizes", "type"},
     "ol": {"start"},
     "span": {"aria-hidden"},
     "th": {"scope"},
@@ -100,6 +103,62 @@ def check_renderable(text):
             )
 
 
+# An editor's note as Python-Markdown's admonition extension reads its first line.
+NOTE_LINE = re.compile(r'!!! ?(?P<kind>[\w\-]+(?: +[\w\-]+)*)(?: +"(?P<title>.*?)")? *')
+NOTE_EXAMPLE = '!!! editorial "Editor\'s note"'
+EMPTY_NOTE = re.compile(
+    r'<div class="admonition[^"]*">\s*(?:<p class="admonition-title">(?:(?!</p>).)*</p>\s*)?</div>',
+    re.S,
+)
+
+
+def editorial_note_errors(text):
+    """What is wrong with the editor's notes in `text`, one message per problem, each saying
+    on which line; [] when every note renders as an editor's note with text in it.
+
+    A note Markdown cannot read shows readers its source; one whose text is not indented by
+    four spaces shows an empty box with the note's text as if it were the source's."""
+    errors = []
+    lines = (text or "").expandtabs(4).splitlines()
+    for number, line in enumerate(lines, start=1):
+        stripped = line.lstrip()
+        if not stripped.startswith("!!!"):
+            continue
+        indent = len(line) - len(stripped)
+        where = f"Line {number}"
+        found = NOTE_LINE.fullmatch(stripped.rstrip())
+        if found is None or indent % 4:
+            errors.append(
+                f"{where}: “{Truncator(stripped).chars(40)}” is not an editor's note that can "
+                f"be shown. Start the line with {NOTE_EXAMPLE}, nothing after it, and indent "
+                "the note's text under it by four spaces."
+            )
+            continue
+        if found["kind"] != "editorial":
+            errors.append(
+                f"{where}: only editor's notes can be added as boxes ({NOTE_EXAMPLE}), "
+                f"not “!!! {found['kind']}”."
+            )
+        if "\\" in (found["title"] or ""):
+            errors.append(
+                f"{where}: the note's title has a backslash, which readers would see. "
+                f"Write it as {NOTE_EXAMPLE}."
+            )
+        following = next((later for later in lines[number:] if later.strip()), None)
+        if following is None or len(following) - len(following.lstrip()) < indent + 4:
+            errors.append(
+                f"{where}: the editor's note has no text indented by four spaces under it, so "
+                "it would show as an empty box (and the text after it as the source's "
+                "wording). Indent every line of the note by four spaces."
+            )
+    return errors
+
+
+def empty_notes(html):
+    """How many editor's note boxes in rendered HTML have nothing in them but a title."""
+    return len(EMPTY_NOTE.findall(html))
+
+
 class SubheadingTreeprocessor(Treeprocessor):
     """Sets each top-level heading's level and adds its "link to this section" control."""
 
@@ -127,6 +186,59 @@ class SubheadingTreeprocessor(Treeprocessor):
             label.text = f"Link to this section: {''.join(element.itertext()).strip()}"
 
 
+# An image uploaded in the editor (articles/editor.py), and a srcset made of its copies only.
+UPLOADED_IMAGE = re.compile(r"^/media/uploads/(?P<stem>[0-9a-f]{32})\.(?P<ext>png|jpg|webp)$")
+UPLOADED_SRCSET = re.compile(
+    r"^/media/uploads/[0-9a-f]{32}(?:-[0-9]{1,4})?\.(?:png|jpg|webp) [0-9]{1,5}w"
+    r"(?:, /media/uploads/[0-9a-f]{32}(?:-[0-9]{1,4})?\.(?:png|jpg|webp) [0-9]{1,5}w)*$"
+)
+# The text column: 42rem wide at most, less 1rem padding each side on narrow screens.
+IMAGE_SIZES = "(max-width: 42rem) calc(100vw - 2rem), 40rem"
+
+
+class ResponsiveImageTreeprocessor(Treeprocessor):
+    """An uploaded image with its size given ({width=... height=...}) gets the narrower and
+    WebP copies the upload made as a srcset, in a <picture>: phones load a small file."""
+
+    def run(self, root):
+        for parent in list(root.iter()):
+            for index, image in enumerate(list(parent)):
+                found = UPLOADED_IMAGE.match(image.get("src") or "") if image.tag == "img" else None
+                if found and (image.get("width") or "").isdigit():
+                    self.offer_copies(parent, index, image, found, int(image.get("width")))
+
+    @staticmethod
+    def offer_copies(parent, index, image, found, width):
+        from django.core.files.storage import default_storage
+
+        from .editor import UPLOAD_DIR, VARIANT_WIDTHS, variant_name
+
+        def srcset(extension):
+            widths = [w for w in VARIANT_WIDTHS if w < width]
+            names = [(variant_name(found["stem"], w, extension), w) for w in widths]
+            names.append((variant_name(found["stem"], None, extension), width))
+            if not all(default_storage.exists(f"{UPLOAD_DIR}/{name}") for name, _ in names):
+                return None  # uploaded before copies were made, or removed
+            return ", ".join(f"/media/{UPLOAD_DIR}/{name} {w}w" for name, w in names)
+
+        own = srcset(found["ext"])
+        if own is None:
+            return
+        image.set("srcset", own)
+        image.set("sizes", IMAGE_SIZES)
+        webp = srcset("webp") if found["ext"] != "webp" else None
+        if webp is None:
+            return
+        picture = etree.Element("picture")
+        etree.SubElement(
+            picture, "source", {"type": "image/webp", "srcset": webp, "sizes": IMAGE_SIZES}
+        )
+        picture.tail, image.tail = image.tail, None
+        parent.remove(image)
+        parent.insert(index, picture)
+        picture.append(image)
+
+
 class DropEmptyAttributesTreeprocessor(Treeprocessor):
     """attr_list turns a bare word such as `{#a id}` into an attribute with no value, which
     crashes toc; drop those before toc runs."""
@@ -148,6 +260,8 @@ class SubheadingExtension(Extension):
         md.treeprocessors.register(processor, "subheadings", 4)
         # Between attr_list (8) and toc (5).
         md.treeprocessors.register(DropEmptyAttributesTreeprocessor(md), "drop_empty", 6)
+        # After attr_list (8), which gives an image its width.
+        md.treeprocessors.register(ResponsiveImageTreeprocessor(md), "responsive_images", 7)
 
 
 class CitationInlineProcessor(InlineProcessor):
@@ -195,6 +309,11 @@ class CitationExtension(Extension):
 
 def _keep_attribute(tag, attribute, value):
     if attribute == "id" and not ANCHOR_RE.match(value):
+        return None
+    # Only the copies of our own uploads (ResponsiveImageTreeprocessor), never other addresses.
+    if attribute == "srcset" and not UPLOADED_SRCSET.match(value):
+        return None
+    if (tag, attribute) == ("source", "type") and value != "image/webp":
         return None
     return value
 
@@ -246,9 +365,16 @@ def render_preview(text):
     from .models import source_citations  # the models use this module
 
     try:
-        return render_markdown(text, cite=source_citations())
+        html = render_markdown(text, cite=source_citations())
     except TooComplex as error:
         return format_html('<p class="preview-refused"><strong>{}</strong></p>', error.message)
+    # Said in the preview too, where the editor sees the note go wrong, not only on saving.
+    problems = format_html_join(
+        "",
+        '<p class="preview-refused"><strong>{}</strong></p>',
+        ((problem,) for problem in editorial_note_errors(text)),
+    )
+    return problems + mark_safe(html)  # noqa: S308 (sanitized by render_markdown)
 
 
 def cited_ids(text):

@@ -158,6 +158,7 @@ class Versioned(models.Model):
 
     def clean(self):
         super().clean()
+        errors = {}
         for field in self.text_fields:
             # Text built to take the renderer too long; what nests too deeply for it is found
             # when rendering (TooComplex is a ValidationError).
@@ -165,6 +166,20 @@ class Versioned(models.Model):
                 markdown.check_renderable(getattr(self, field))
             except markdown.TooComplex as error:
                 raise ValidationError({field: error.messages}) from error
+            notes = markdown.editorial_note_errors(getattr(self, field))
+            if (
+                not notes
+                and "!!!" in getattr(self, field)  # a note in a quote, say, that lines miss
+                and markdown.empty_notes(markdown.render_markdown(getattr(self, field)))
+            ):
+                notes = [
+                    "An editor's note has no text. Write it indented by four spaces under its "
+                    "first line, or take the note out."
+                ]
+            if notes:
+                errors[field] = notes
+        if errors:
+            raise ValidationError(errors)
 
     def normalize_text(self):
         """Browsers send textarea line breaks as CRLF; store one form, or every save would
@@ -280,7 +295,7 @@ class Article(HelpCallout, Publishable):
         blank=True,
         help_text="The opening paragraphs, in Markdown, shown above the sections. Keep the "
         "source's wording; mark anything you add with an editor's note "
-        "(a line '!!! editorial \"Editor\\'s note\"' followed by indented text).",
+        '(a line !!! editorial "Editor\'s note" followed by text indented by four spaces).',
     )
     intro_html = models.TextField(editable=False, default="")
     plain_intro = MarkdownxField(
@@ -449,7 +464,7 @@ class Section(HelpCallout, Publishable):
         help_text="The section text in Markdown, with a live preview. Keep the source's "
         "wording. Subheadings: '### 1. Heading {#anchor}'; the {#anchor} keeps links to the "
         "subheading working when you reword it, so do not change it once published. Mark what "
-        "you add with an editor's note: a line '!!! editorial \"Editor\\'s note\"' followed by "
+        "you add with an editor's note: a line !!! editorial \"Editor's note\" followed by "
         "text indented by four spaces."
     )
     body_html = models.TextField(editable=False, default="")

@@ -7,6 +7,7 @@ records no redirect, so they stay 404 rather than reveal that the draft exists.
 """
 
 from django.conf import settings
+from django.contrib.redirects.middleware import RedirectFallbackMiddleware
 from django.contrib.redirects.models import Redirect
 from django.db import models
 from django.db.models.signals import post_save, pre_save
@@ -91,3 +92,23 @@ def follow_section_rename(sender, instance, raw=False, **kwargs):
     new_path = instance.get_absolute_url()
     if not raw and old_path and old_path != new_path and instance.is_published:
         record_redirects({old_path: new_path})
+
+
+# Stored, but asked again each time: a rename can be undone, and no cached 301 outlives it.
+REDIRECT_CACHE_CONTROL = "no-cache"
+
+
+class RenameRedirectMiddleware(RedirectFallbackMiddleware):
+    """django.contrib.redirects' middleware, with 301s that browsers check again each time.
+
+    Browsers keep a 301 with no caching headers for good. An editor who renames a slug and
+    then renames it back makes the new address redirect to the old one again: a browser that
+    kept the first 301 would then loop between the two. Link checkers and search engines still
+    see "moved permanently"; browsers ask the site again, which costs one small request.
+    """
+
+    def process_response(self, request, response):
+        answer = super().process_response(request, response)
+        if answer is not response:  # a redirect of ours answered the 404
+            answer["Cache-Control"] = REDIRECT_CACHE_CONTROL
+        return answer

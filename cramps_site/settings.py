@@ -137,7 +137,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.contrib.redirects.middleware.RedirectFallbackMiddleware",
+    # django.contrib.redirects' own, with 301s that never outlive a rename (articles/redirects.py).
+    "articles.redirects.RenameRedirectMiddleware",
     # Records which editor made each saved version.
     "simple_history.middleware.HistoryRequestMiddleware",
     # Login throttling; must come last (django-axes' documentation).

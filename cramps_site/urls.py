@@ -17,7 +17,10 @@ urlpatterns = [
     ),
     path("markdownx/upload/", staff_only(SafeImageUploadView.as_view()), name="markdownx_upload"),
     # Images editors uploaded (random names; see articles/editor.py).
-    re_path(r"^media/uploads/(?P<name>[0-9a-f]{32}\.(?:png|jpg|webp))$", read_only(serve_upload)),
+    re_path(
+        r"^media/uploads/(?P<name>[0-9a-f]{32}(?:-[0-9]{1,4})?\.(?:png|jpg|webp))$",
+        read_only(serve_upload),
+    ),
     # For the proxy and monitoring; exempt from the HTTPS redirect (SECURE_REDIRECT_EXEMPT).
     path("healthz", views.healthz, name="healthz"),
     path("", include("articles.urls")),

@@ -65,6 +65,8 @@ class TestRenames:
         response = client.get("/articles/sleeping-foot-cramp/relief/")
         assert response.status_code == 301
         assert response["Location"] == "/articles/sleeping-foot-cramp/stop-a-cramp/"
+        # Browsers check again each time, so renaming back cannot leave them in a loop.
+        assert response["Cache-Control"] == "no-cache"
         assert client.get(response["Location"]).status_code == 200
 
     def test_renamed_article_keeps_every_old_address(self, editor_client, client, content):

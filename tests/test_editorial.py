@@ -6,18 +6,23 @@ import struct
 import threading
 import zlib
 from datetime import date, timedelta
+from html import unescape
 from io import BytesIO
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.redirects.models import Redirect
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import escape
 from PIL import Image
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from articles.markdown import IMAGE_SIZES
 from articles.models import Article, EditConflict, Section, Status
 from tests.helpers.admin_forms import article_form, change_url, section_form
 
@@ -100,6 +105,51 @@ class TestHistory:
         assertContains(page, "<ins>very </ins>", html=True)
         assertContains(page, "editor")
 
+    def test_history_names_who_changed_it_and_links_them_only_for_who_may_open_users(
+        self, client, editor, content
+    ):
+        writer = get_user_model().objects.create_user(
+            "aokafor", first_name="Ada", last_name="Okafor", is_staff=True
+        )
+        writer.groups.add(Group.objects.get(name="Editors"))
+        section = relief()
+        client.force_login(writer)
+        client.post(change_url(section), section_form(section, heading="Three measures"))
+        history = f"{change_url(section).removesuffix('change/')}history/"
+        user_link = f'<a href="/admin/auth/user/{writer.pk}/change/">Ada Okafor</a>'
+
+        as_editor = client.get(history)
+        assertContains(as_editor, "Ada Okafor")
+        assertNotContains(as_editor, "aokafor")
+        assertNotContains(as_editor, "/admin/auth/user/")
+        client.force_login(editor)  # a superuser, who may open the account
+        assertContains(client.get(history), user_link, html=True)
+
+    def test_any_two_versions_can_be_compared(self, client, content):
+        writer = get_user_model().objects.create_user("ed", is_staff=True)
+        writer.groups.add(Group.objects.get(name="Editors"))
+        client.force_login(writer)
+        section = relief()
+        first = section.history.get()
+        client.post(change_url(section), section_form(section, heading="Three measures"))
+        section.refresh_from_db()
+        body = section.body.replace("gently massage", "very gently massage")
+        client.post(change_url(section), section_form(section, body=body))
+        history = f"{change_url(section).removesuffix('change/')}history/"
+        newest = section.history.first()
+        page = client.get(history)
+        assertContains(page, '<select id="compare-from" name="from">')
+        assertContains(page, f'<option value="{newest.pk}" selected>3. ')
+
+        compared = client.get(f"{history}compare/", {"from": first.pk, "to": newest.pk})
+        assertContains(compared, "<ins>very </ins>", html=True)  # the second change
+        assertContains(compared, "relieve leg cramps and night pain</del>")  # the first
+        swapped = client.get(f"{history}compare/", {"from": newest.pk, "to": first.pk})
+        assertContains(swapped, "<ins>very </ins>", html=True)  # older to newer either way
+        other = Section.objects.exclude(pk=section.pk).first().history.first()
+        for query in ({"from": first.pk, "to": other.pk}, {"from": "x", "to": newest.pk}):
+            assert client.get(f"{history}compare/", query).status_code == 404
+
     def test_restoring_an_old_version_is_one_step_and_itself_a_version(
         self, editor_client, client, content
     ):
@@ -115,7 +165,11 @@ class TestHistory:
         assertContains(form, "Revert")
         base_version = re.search(r'name="base_version" value="(\d+)"', form.content.decode())
         data = section_form(original.instance, base_version=base_version.group(1))
-        assertRedirects(editor_client.post(revert_url, data), "/admin/articles/section/")
+        reverted = editor_client.post(revert_url, data, follow=True)
+        assertRedirects(reverted, "/admin/articles/section/")
+        when = date_format(timezone.localtime(original.history_date), "DATETIME_FORMAT")
+        assertContains(reverted, f"was reverted to the version of {when}.")
+        assertNotContains(reverted, "changed successfully")
 
         section.refresh_from_db()
         assert section.body == original.body
@@ -139,14 +193,49 @@ class TestEditConflicts:
         second_form = section_form(section, body=section.body + "\n\nSecond editor's words.")
 
         assertRedirects(first.post(change_url(section), first_form), "/admin/articles/section/")
-        refused = second.post(change_url(section), second_form)
+        refused = second.post(change_url(section), second_form, follow=True)
 
-        assert refused.status_code == 200
-        assertContains(refused, "editor saved this section at")
+        # Post/Redirect/Get: reloading the page cannot send the refused form again.
+        assertRedirects(refused, change_url(section), status_code=303)
+        assertContains(refused, "Editor saved this section at")  # the admin capitalises
         assertContains(refused, "your changes have not been saved")
-        assertContains(refused, "Second editor&#x27;s words.")
+        # Their changes since the second editor opened the form, beside the second's text.
+        assertContains(refused, "First editor&#x27;s words.</ins>")
+        assertContains(refused, "Second editor&#x27;s words.</textarea>")
         section.refresh_from_db()
         assert section.body.endswith("First editor's words.")
+        # The form now starts from their version: the second editor can save from it.
+        again = second.get(change_url(section))
+        assertContains(again, "Second editor&#x27;s words.</textarea>")  # a reload keeps it
+        merged = section_form(section, body=section.body + "\n\nSecond editor's words.")
+        assertRedirects(second.post(change_url(section), merged), "/admin/articles/section/")
+        assertNotContains(second.get(change_url(section)), "Your changes, not saved")
+
+    def test_opening_a_form_someone_opened_minutes_ago_says_who_and_when(
+        self, client, editor, content, monkeypatch
+    ):
+        from articles import admin as articles_admin
+
+        ada = get_user_model().objects.create_user(
+            "ada", first_name="Ada", last_name="Okafor", is_staff=True, is_superuser=True
+        )
+        section = relief()
+        ada_client = Client()
+        ada_client.force_login(ada)
+        client.force_login(editor)
+        notice = "Someone else may be editing this section"
+        assertNotContains(ada_client.get(change_url(section)), notice)  # nobody else yet
+
+        opened = client.get(change_url(section))
+        assertContains(opened, notice)
+        assertContains(opened, "Ada Okafor opened it at")
+        assertNotContains(ada_client.get(change_url(section)), "Ada Okafor opened")  # not herself
+        assertContains(ada_client.get(change_url(section)), "editor opened it at")
+        assertNotContains(client.get(change_url(relief().article)), notice)  # another object
+
+        later = timezone.now() + articles_admin.OPENED_RECENTLY
+        monkeypatch.setattr(articles_admin.timezone, "now", lambda: later)
+        assertNotContains(client.get(change_url(section)), notice)
 
     @pytest.mark.django_db(transaction=True)
     def test_of_20_concurrent_saves_from_one_version_exactly_one_wins(self, content):
@@ -223,8 +312,9 @@ class TestEditConflicts:
         stale = article_form(article, title="Stale title")
         article.title = "Someone else's title"
         article.save(expected_version=article.version)
-        response = editor_client.post(change_url(article), stale)
+        response = editor_client.post(change_url(article), stale, follow=True)
         assertContains(response, "saved this article")
+        assertContains(response, "Stale title</textarea>")
         assert Article.objects.get(pk=article.pk).title == "Someone else's title"
 
 
@@ -253,13 +343,51 @@ class TestImages:
         response = upload(editor_client, image_file(fmt, name="holiday photo.bin"))
         assert response.status_code == 200
         code = response.json()["image_code"]
-        url = re.fullmatch(rf"!\[\]\((/media/uploads/[0-9a-f]{{32}}\.{extension})\)", code)
+        # With its size, so pages can reserve its place before it loads.
+        url = re.fullmatch(
+            rf"!\[\]\((/media/uploads/[0-9a-f]{{32}}\.{extension})\)\{{width=40 height=30\}}",
+            code,
+        )
         assert url, code
         served = client.get(url.group(1))
         assert served.status_code == 200
         assert served["Content-Type"] == f"image/{'jpeg' if fmt == 'JPEG' else fmt.lower()}"
         assert served["X-Content-Type-Options"] == "nosniff"
         assert Image.open(BytesIO(b"".join(served.streaming_content))).format == fmt
+
+    def test_a_wide_upload_gets_narrower_and_webp_copies_that_pages_offer(
+        self, editor_client, client, content
+    ):
+        code = upload(editor_client, image_file(size=(1200, 800))).json()["image_code"]
+        stem = re.search(r"/media/uploads/([0-9a-f]{32})\.png", code)[1]
+        for name, size, fmt in [
+            (f"{stem}-480.png", (480, 320), "PNG"),
+            (f"{stem}-960.webp", (960, 640), "WEBP"),
+            (f"{stem}.webp", (1200, 800), "WEBP"),
+        ]:
+            served = client.get(f"/media/uploads/{name}")
+            assert served.status_code == 200, name
+            copy = Image.open(BytesIO(b"".join(served.streaming_content)))
+            assert (copy.size, copy.format) == (size, fmt)
+
+        section = relief()
+        body = f"{section.body}\n\n{code.replace('![]', '![A teal card]')}"
+        editor_client.post(change_url(section), section_form(section, body=body))
+        uploads = f"/media/uploads/{stem}"
+        assertContains(
+            client.get(f"{SPASM}relief/"),
+            f'<picture><source sizes="{IMAGE_SIZES}" srcset="{uploads}-480.webp 480w, '
+            f'{uploads}-960.webp 960w, {uploads}.webp 1200w" type="image/webp">'
+            f'<img alt="A teal card" height="800" sizes="{IMAGE_SIZES}" src="{uploads}.png" '
+            f'srcset="{uploads}-480.png 480w, {uploads}-960.png 960w, {uploads}.png 1200w" '
+            'width="1200"></picture>',
+            html=True,
+        )
+
+    def test_an_editor_cannot_point_srcset_elsewhere(self, editor_client):
+        body = '<img alt="x" src="/media/a.png" srcset="https://tracker.example/p.png 1w">'
+        preview = editor_client.post("/markdownx/markdownify/", {"content": body})
+        assertNotContains(preview, "tracker.example")
 
     @pytest.mark.parametrize(
         ("content", "name", "message"),
@@ -325,6 +453,7 @@ class TestEditorAccounts:
             "add_section", "change_section", "view_section",
             "view_historicalarticle", "view_historicalsection",
             "change_pagetext", "view_pagetext", "view_historicalpagetext",
+            "view_redirect",
         }  # fmt: skip
 
     def test_an_editor_can_edit_but_not_delete_articles_or_manage_users(self, client, content):
@@ -337,6 +466,25 @@ class TestEditorAccounts:
         article = section.article
         assert client.get(f"/admin/articles/article/{article.pk}/delete/").status_code == 403
         assert client.get("/admin/auth/user/").status_code == 403
+
+    def test_an_editor_sees_the_redirects_a_rename_made_but_cannot_change_them(
+        self, client, content
+    ):
+        user = get_user_model().objects.create_user("ed", password="x" * 20, is_staff=True)
+        user.groups.add(Group.objects.get(name="Editors"))
+        client.force_login(user)
+        section = relief()
+        client.post(change_url(section), section_form(section, slug="stop-a-leg-cramp"))
+        listing = client.get("/admin/redirects/redirect/")
+        assertContains(listing, f"{SPASM}relief/")
+        assertContains(listing, f"{SPASM}stop-a-leg-cramp/")
+        assertNotContains(listing, "Add redirect")
+        redirect = Redirect.objects.get(old_path=f"{SPASM}relief/")
+        url = f"/admin/redirects/redirect/{redirect.pk}/change/"
+        assertNotContains(client.get(url), 'name="_save"')  # read only
+        refused = client.post(url, {"site": 1, "old_path": "/x/", "new_path": "/"})
+        assert refused.status_code == 403
+        assert client.get(f"/admin/redirects/redirect/{redirect.pk}/delete/").status_code == 403
 
 
 @pytest.mark.django_db
@@ -411,8 +559,9 @@ class TestNothingIsLost:
         shipped = relief()
         shipped.body += "\n\nA shipped correction."
         shipped.save()  # e.g. the content loader
-        response = editor_client.post(change_url(section), stale)
+        response = editor_client.post(change_url(section), stale, follow=True)
         assertContains(response, "your changes have not been saved")
+        assertContains(response, "A shipped correction.</ins>")
         assert relief().body.endswith("A shipped correction.")
 
     def test_an_edit_form_without_its_version_is_refused(self, editor_client, content):
@@ -442,10 +591,10 @@ class TestNothingIsLost:
             "_current_version",
             lambda form: next(checks, None) or original(form),
         )
-        response = editor_client.post(change_url(section), data)
-        assert response.status_code == 200
+        response = editor_client.post(change_url(section), data, follow=True)
+        assertRedirects(response, change_url(section), status_code=303)
         assertContains(response, "your changes have not been saved")
-        assertContains(response, "Typed by the slower editor.")
+        assertContains(response, "Typed by the slower editor.</textarea>")
         assert relief().body == "Saved by the faster editor."
 
     def test_article_page_does_not_save_section_rows(self, editor_client, content):
@@ -580,3 +729,76 @@ def test_a_phone_cameras_mpo_jpeg_is_accepted_as_jpeg_without_metadata(editor_cl
     assert getattr(image, "n_frames", 1) == 1
     red, green, blue = image.getpixel((10, 10))
     assert green > red  # teal, the first frame
+
+
+NOTE_TEXT = "    The figure is garbled in the source and kept as published."
+
+
+@pytest.mark.django_db
+class TestEditorsNotes:
+    def test_the_help_texts_example_copied_as_is_gives_a_note_readers_see_as_editorial(
+        self, editor_client, client, content
+    ):
+        section = relief()
+        page = editor_client.get(change_url(section)).content.decode()
+        help_text = page.split('id="id_body_helptext"', 1)[1].split("</div>", 2)[:2]
+        example = re.search(r'!!! editorial ".*?"', unescape("".join(help_text)))[0]
+        assert example == '!!! editorial "Editor\'s note"'
+
+        body = f"{section.body}\n\n{example}\n{NOTE_TEXT}"
+        assertRedirects(
+            editor_client.post(change_url(section), section_form(section, body=body)),
+            "/admin/articles/section/",
+        )
+        assertContains(
+            client.get(f"{SPASM}relief/"),
+            '<div class="admonition editorial"><p class="admonition-title">Editor\'s note</p>'
+            "<p>The figure is garbled in the source and kept as published.</p></div>",
+            html=True,
+        )
+
+    @pytest.mark.parametrize(
+        ("note", "message"),
+        [
+            (
+                f'!!! editorial "Editor\\\'s note"\n{NOTE_TEXT}',
+                "Line 3: the note's title has a backslash, which readers would see.",
+            ),
+            (
+                '!!! editorial "Editor\'s note"\n  Indented by two spaces only.',
+                "Line 3: the editor's note has no text indented by four spaces under it",
+            ),
+            ('!!! editorial "Editor\'s note"', "Line 3: the editor's note has no text"),
+            (
+                f"!!! editorial Editor's note\n{NOTE_TEXT}",
+                "Line 3: “!!! editorial Editor's note” is not an editor's note that can be shown.",
+            ),
+            (
+                f'  !!! editorial "Editor\'s note"\n{NOTE_TEXT}',
+                "Line 3: “!!! editorial \"Editor's note\"” is not an editor's note",
+            ),
+            (
+                f'!!! warning "Warning"\n{NOTE_TEXT}',
+                "Line 3: only editor's notes can be added as boxes",
+            ),
+            (
+                '> !!! editorial "Editor\'s note"\n> Not indented.',
+                "An editor's note has no text.",
+            ),
+        ],
+        ids=["backslash", "two-spaces", "nothing-under", "no-quotes", "indented", "kind", "quote"],
+    )
+    def test_a_note_that_would_not_show_as_a_note_is_refused_saying_where(
+        self, editor_client, client, content, note, message
+    ):
+        section = relief()
+        body = f"Opening words.\n\n{note}\n\nClosing words."
+        refused = editor_client.post(change_url(section), section_form(section, body=body))
+        assert refused.status_code == 200
+        assertContains(refused, escape(message))
+        assertContains(refused, escape(note.splitlines()[-1]))  # the text stays in the form
+        section.refresh_from_db()
+        assert "Opening words." not in section.body
+        preview = editor_client.post("/markdownx/markdownify/", {"content": body})
+        if message.startswith("Line"):  # the preview says so as the editor types
+            assertContains(preview, escape(message))

@@ -73,3 +73,60 @@ def test_section_change_page_has_no_accessibility_violations(editor_page, sectio
     # stylesheet (static/css/admin-preview.css) did not underline them.
     violations = axe_violations(page)
     assert not violations, violations
+
+
+# The next (or, given -1, previous) link or control after `el` in Tab order: the page has no
+# positive tabindex, so that is document order among the visible focusable elements.
+NEIGHBOUR_JS = """(el, step) => {
+  const all = [...document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, [tabindex]:not([tabindex="-1"])'
+  )].filter((e) => e.checkVisibility() && !e.disabled);
+  return all[all.indexOf(el) + step];
+}"""
+
+
+def test_tab_and_shift_tab_leave_the_body_field_and_leave_its_text_alone(editor_page, section):
+    page = editor_page
+    page.goto(change_url(section))
+    body = page.locator("textarea#id_body")
+    expect(page.locator(".markdownx:has(#id_body) .markdownx-preview")).to_contain_text(
+        "Massage the pain"
+    )
+    text = body.input_value()
+    following = body.evaluate_handle(NEIGHBOUR_JS, 1)
+    preceding = body.evaluate_handle(NEIGHBOUR_JS, -1)
+
+    body.click()
+    page.keyboard.press("Tab")
+    assert page.evaluate("(el) => document.activeElement === el", following)
+    page.keyboard.press("Shift+Tab")
+    expect(body).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("(el) => document.activeElement === el", preceding)
+    expect(page.get_by_label("heading written by an editor")).to_be_focused()
+    expect(body).to_have_value(text)
+
+
+def test_a_keyboard_alone_goes_from_the_first_field_through_the_editors_to_save(
+    editor_page, section
+):
+    page = editor_page
+    page.goto(change_url(section))
+    expect(page.locator(".markdownx:has(#id_body) .markdownx-preview")).to_contain_text(
+        "Massage the pain"
+    )
+    page.get_by_label("Article").focus()
+    save_button = page.get_by_role("button", name="Save", exact=True)
+    passed = set()
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        passed.add(page.evaluate("document.activeElement.id"))
+        if save_button.evaluate("(el) => el === document.activeElement"):
+            break
+    expect(save_button).to_be_focused()
+    assert {"id_plain", "id_body"} <= passed  # through both Markdown editors
+
+    page.keyboard.press("Enter")
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    saved = Section.objects.get(pk=section.pk)
+    assert (saved.body, saved.plain) == (section.body, section.plain)

@@ -13,13 +13,17 @@ from playwright.sync_api import expect
 
 from articles.models import Section
 
+from .support import axe_violations, sideways_overflow
+
 SPASM = "/articles/calf-muscle-spasm/"
 SPASM_TITLE = "How to treat and recover calf muscle spasm?"
 SPASM_RELIEF = "How to stop a leg cramp: three steps"
 FOOT_RELIEF = "How to stop a foot cramp"
 NOT_FOUND = "Page not found"
 IMAGE_WIDTH, IMAGE_HEIGHT = 40, 30
-UPLOADED_IMAGE = r"!\[\]\((/media/uploads/[0-9a-f]{32}\.png)\)"
+UPLOADED_IMAGE = (
+    rf"!\[\]\((/media/uploads/[0-9a-f]{{32}}\.png)\)\{{width={IMAGE_WIDTH} height={IMAGE_HEIGHT}\}}"
+)
 
 # A DataTransfer holding one file made from the bytes passed in, as a drag and drop carries it.
 DATA_TRANSFER_JS = """([name, type, bytes]) => {
@@ -27,8 +31,13 @@ DATA_TRANSFER_JS = """([name, type, bytes]) => {
   transfer.items.add(new File([new Uint8Array(bytes)], name, { type }));
   return transfer;
 }"""
-# The image's width in pixels once the browser has decoded it; 0 when it cannot be shown.
-NATURAL_WIDTH_JS = "(img) => img.decode().then(() => img.naturalWidth, () => 0)"
+# The width in pixels of the file the browser chose and decoded (its srcset would scale
+# naturalWidth: read it from that file alone); 0 when it cannot be shown.
+NATURAL_WIDTH_JS = """(img) => img.decode().then(() => {
+  const file = new Image();
+  file.src = img.currentSrc;
+  return file.decode().then(() => file.naturalWidth);
+}, () => 0)"""
 
 
 @pytest.fixture
@@ -64,9 +73,9 @@ def drop_file(page, target, name, content_type, data):
     target.dispatch_event("drop", {"dataTransfer": transfer})
 
 
-def png_bytes():
+def png_bytes(size=(IMAGE_WIDTH, IMAGE_HEIGHT)):
     buffer = BytesIO()
-    Image.new("RGB", (IMAGE_WIDTH, IMAGE_HEIGHT), "teal").save(buffer, format="PNG")
+    Image.new("RGB", size, "teal").save(buffer, format="PNG")
     return buffer.getvalue()
 
 
@@ -108,6 +117,7 @@ def test_the_second_of_two_editors_is_told_who_saved_first_and_keeps_their_text(
     second = log_in_editor("ben", first_name="Ben", last_name="Hall")
     first.goto(change_url(spasm_relief))
     second.goto(change_url(spasm_relief))
+    expect(second.get_by_role("note")).to_contain_text("Ada Okafor opened it at")
 
     first.locator("textarea#id_body").fill(spasm_relief.body.replace("a hot towel", "a warm towel"))
     save(first)
@@ -120,11 +130,22 @@ def test_the_second_of_two_editors_is_told_who_saved_first_and_keeps_their_text(
     save(second)
     saved = spasm_relief.last_change()
     when = date_format(timezone.localtime(saved.history_date), "DATETIME_FORMAT")
-    expect(second.locator(".errorlist.nonfield")).to_contain_text(
+    expect(second.locator(".messagelist .error")).to_contain_text(
         f"Ada Okafor saved this section at {when}, after you opened it, so your changes have "
         "not been saved."
     )
-    expect(body).to_have_value(typed)
+    # The form now holds Ada's version; Ben's text is beside what Ada changed.
+    expect(body).to_have_value(re.compile("a warm towel"))
+    conflict = second.get_by_role("region", name="Your changes, not saved")
+    expect(conflict.locator(".history-diff del")).to_have_text("hot ")
+    expect(conflict.locator(".history-diff ins")).to_have_text("warm ")
+    expect(conflict.get_by_label("Body: your text")).to_have_value(typed.replace("\r\n", "\n"))
+    # Post/Redirect/Get: a reload asks nothing and sends nothing; Ben's text is still there.
+    second.reload()
+    expect(conflict.get_by_label("Body: your text")).to_have_value(typed.replace("\r\n", "\n"))
+    expect(body).to_have_value(re.compile("a warm towel"))
+    violations = axe_violations(second)
+    assert not violations, violations
 
     page.goto(spasm_relief.get_absolute_url())
     expect(page.locator("main")).to_contain_text("you can use a warm towel for local hot compress")
@@ -134,7 +155,7 @@ def test_the_second_of_two_editors_is_told_who_saved_first_and_keeps_their_text(
 def test_history_shows_the_change_word_by_word_and_revert_brings_the_old_text_back(
     foot_relief, log_in_editor, django_user_model, page
 ):
-    editor = log_in_editor("okafor")
+    editor = log_in_editor("okafor", first_name="Ada", last_name="Okafor")
     # The change is saved here, as if in the admin: the other tests drive the editing itself.
     foot_relief.body = foot_relief.body.replace("knead the cramped area", "rub the cramped area")
     foot_relief._history_user = django_user_model.objects.get(username="okafor")
@@ -148,12 +169,30 @@ def test_history_shows_the_change_word_by_word_and_revert_brings_the_old_text_ba
     newest = rows.first
     expect(newest.locator(".history-diff del")).to_have_text("knead")
     expect(newest.locator(".history-diff ins")).to_have_text("rub")
-    expect(newest).to_contain_text("okafor")  # who changed it
+    # Who changed it, by name; not a link to their account, which editors cannot open.
+    expect(newest.get_by_role("cell", name="Ada Okafor", exact=True)).to_be_visible()
+    expect(newest.get_by_role("link", name="Ada Okafor")).to_have_count(0)
+
+    # Any two versions: by default the newest against the one before it.
+    editor.get_by_role("button", name="Compare").click()
+    expect(editor.get_by_role("heading", level=1)).to_have_text(
+        f"Compare versions: {foot_relief.heading}"
+    )
+    expect(editor.locator(".history-diff del")).to_have_text("knead")
+    expect(editor.locator(".history-diff ins")).to_have_text("rub")
+    editor.get_by_role("link", name="Back to the history").click()
 
     rows.nth(1).get_by_role("link", name=foot_relief.heading).click()
     expect(editor.locator("textarea#id_body")).to_have_value(re.compile("knead the cramped area"))
     editor.get_by_role("button", name="Revert").click()
-    expect(editor.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(editor.locator(".messagelist")).to_contain_text(
+        f"The section “{foot_relief.heading}” was reverted to the version of "
+    )
+    expect(editor.locator(".messagelist")).not_to_contain_text("changed successfully")
+    editor.goto(change_url(foot_relief))
+    editor.get_by_role("link", name="History").click()
+    expect(rows.first).to_contain_text("Reverted to the version of")
+    expect(rows.first.get_by_role("cell", name="Ada Okafor", exact=True)).to_be_visible()
 
     page.goto(foot_relief.get_absolute_url())
     expect(page.locator("main")).to_contain_text("knead the cramped area")
@@ -187,7 +226,8 @@ def test_a_dropped_png_shows_in_preview_and_page_and_an_svg_is_refused_with_the_
     expect(refused).to_have_class(re.compile(r"\bupload-error\b"))
     expect(body).to_have_value(with_image)  # no "Invalid response" typed into the text
     uploads = Path(settings.MEDIA_ROOT) / "uploads"
-    assert [path.suffix for path in uploads.iterdir()] == [".png"]
+    # The PNG and its WebP copy (no narrower ones: it is narrower than them); no SVG.
+    assert sorted(path.suffix for path in uploads.iterdir()) == [".png", ".webp"]
 
     save(editor)
     expect(editor.locator(".messagelist .warning")).to_contain_text(
@@ -199,3 +239,72 @@ def test_a_dropped_png_shows_in_preview_and_page_and_an_svg_is_refused_with_the_
     expect(image).to_have_attribute("src", src)
     assert image.evaluate(NATURAL_WIDTH_JS) == IMAGE_WIDTH
     expect(page.locator("main")).not_to_contain_text("Invalid response")
+
+
+# The image's rendered box and the width of the column it sits in, in CSS pixels.
+IMAGE_BOX_JS = """(img) => {
+  const box = img.getBoundingClientRect();
+  const column = img.closest(".prose");
+  const style = getComputedStyle(column);
+  const inner = column.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return { width: box.width, height: box.height, column: inner };
+}"""
+
+
+def test_a_wide_uploaded_image_fits_a_phone_screen_on_every_page_that_shows_it(
+    foot_relief, log_in_editor, new_context
+):
+    editor = log_in_editor("ada")
+    editor.goto(change_url(foot_relief))
+    body = editor.locator("textarea#id_body")
+    expect(editor.locator(".markdownx:has(#id_body) .markdownx-preview")).to_contain_text(
+        "Massage the pain"
+    )
+    body.press("Control+End")
+    editor.keyboard.type("\n\n")
+    drop_file(editor, body, "wide.png", "image/png", png_bytes((1200, 800)))
+    expect(body).to_have_value(re.compile(r"\{width=1200 height=800\}$"))
+    body.fill(body.input_value().replace("![]", "![A teal test card]"))
+    save(editor)
+    expect(editor.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    phone = new_context(viewport={"width": 390, "height": 844}).new_page()
+    article = foot_relief.article.get_absolute_url()
+    for path in (foot_relief.get_absolute_url(), article, "/relief/"):
+        phone.goto(path)
+        image = phone.get_by_role("img", name="A teal test card")
+        expect(image).to_have_attribute("width", "1200")  # its place is kept while it loads
+        expect(image).to_have_attribute("height", "800")
+        # The phone loads the narrowest copy, in WebP, not the 1200 px original.
+        assert image.evaluate(NATURAL_WIDTH_JS) == 480
+        assert image.evaluate("(img) => img.currentSrc").endswith("-480.webp")
+        box = image.evaluate(IMAGE_BOX_JS)
+        assert 0 < box["width"] <= box["column"] < 390, (path, box)
+        assert box["height"] == pytest.approx(box["width"] * 800 / 1200, abs=1), (path, box)
+        assert sideways_overflow(phone) == 0, path
+
+
+def rename(editor, section, slug):
+    editor.goto(change_url(section))
+    editor.get_by_label("Slug").fill(slug)
+    save(editor)
+    expect(editor.locator(".messagelist")).to_contain_text("was changed successfully")
+
+
+def test_renaming_a_section_and_back_never_loops_a_browser_that_followed_the_redirect(
+    foot_relief, log_in_editor, page
+):
+    article = foot_relief.article.get_absolute_url()
+    old, new = f"{article}relief/", f"{article}stop-a-foot-cramp/"
+    editor = log_in_editor("ada")
+    rename(editor, foot_relief, "stop-a-foot-cramp")
+    page.goto(old)  # the reader's browser follows (and may keep) the 301
+    expect(page).to_have_url(re.compile(f"{new}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(FOOT_RELIEF)
+
+    rename(editor, foot_relief, "relief")
+    for address in (old, new):
+        response = page.goto(address)
+        expect(page).to_have_url(re.compile(f"{old}$"))
+        assert response.status == 200
+        expect(page.get_by_role("heading", level=1)).to_have_text(FOOT_RELIEF)

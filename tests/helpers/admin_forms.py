@@ -6,11 +6,17 @@ SECTION_FIELDS = (
 )  # fmt: skip
 
 
+def latest_record(obj):
+    """The saved version the form opens on, as the change form's hidden base_record says."""
+    return obj.history.values_list("history_id", flat=True).first() or ""
+
+
 def section_form(section, **changes):
     data = {field: getattr(section, field) for field in SECTION_FIELDS}
     data["article"] = section.article_id
     data["heading_is_editorial"] = "on" if section.heading_is_editorial else ""
     data["base_version"] = section.version
+    data["base_record"] = latest_record(section)
     data.update(changes)
     return data
 
@@ -31,6 +37,7 @@ def article_form(article, **changes):
         )  # fmt: skip
     }
     data["base_version"] = article.version
+    data["base_record"] = latest_record(article)
     data |= {"source_title": article.source_title, "source_note": article.source_note}
     sections = list(article.sections.all())
     data |= {
