@@ -34,7 +34,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0013_editorial_note_help_text"),
+        ("articles", "0014_editorial_note_help_text"),
         ("redirects", "0002_alter_redirect_new_path_help_text"),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0012_search_vector_index'),
+        ('articles', '0013_content_version'),
     ]
 
     operations = [
