@@ -351,5 +351,6 @@ class TestSearch:
     def test_every_page_has_a_search_form_that_needs_no_script(self, client, content, url):
         assertContains(
             client.get(url),
-            '<form role="search" action="/search/" method="get" class="search-form">',
+            '<form role="search" aria-label="Site" action="/search/" method="get"'
+            ' class="search-form">',
         )
