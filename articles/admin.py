@@ -12,7 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import sources
 from .history import DiffContextHelper
-from .models import Article, EditConflict, PageText, Section
+from .models import Article, EditConflict, PageText, PromotedResult, SearchSynonym, Section
 
 IMAGE_WITHOUT_ALT = re.compile(r"!\[\s*\]\(")
 
@@ -296,3 +296,17 @@ class PageTextAdmin(EditorialAdmin):
 
     def view_on_site(self, obj):
         return reverse("articles:about" if obj.key == PageText.Key.ABOUT else "articles:home")
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    list_display = ["term", "meaning"]
+    search_fields = ["term", "meaning"]
+
+
+@admin.register(PromotedResult)
+class PromotedResultAdmin(admin.ModelAdmin):
+    list_display = ["query", "section", "order"]
+    list_filter = ["section__kind"]
+    search_fields = ["query"]
+    autocomplete_fields = ["section"]

@@ -674,12 +674,90 @@ class SearchEntry(models.Model):
         url = self.section.get_absolute_url()
         return f"{url}#{self.anchor}" if self.anchor else url
 
+    @staticmethod
+    def pieces_for(section):
+        """What is indexed for a section: its plain-English version first (so its entries
+        have the lower ids, and results show it where both versions match), then the text
+        as published."""
+        plain_heading = section.plain_heading or section.heading
+        plain = (
+            markdown.search_pieces(plain_heading, section.plain_standalone_html)
+            if section.plain_standalone_html
+            else []
+        )
+        published = markdown.search_pieces(section.heading, section.standalone_html)
+        return plain + published
+
     @classmethod
     def rebuild_for(cls, section):
         cls.objects.filter(section=section).delete()
         cls.objects.bulk_create(
             cls(section=section, anchor=anchor, heading=heading, text=text)
-            for anchor, heading, text in markdown.search_pieces(
-                section.heading, section.standalone_html
-            )
+            for anchor, heading, text in cls.pieces_for(section)
         )
+
+
+class SearchSynonym(models.Model):
+    """A reader's word and what it means in the articles' words: search looks for both."""
+
+    term = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="A word or phrase readers type, for example “charley horse” or “stop”. "
+        "Letters and spaces; capitals do not matter.",
+    )
+    meaning = models.CharField(
+        max_length=200,
+        help_text="The word or words the articles use for it, separated by spaces or commas, "
+        "for example “cramp” or “relieve, relief”. Search finds sections with any of them.",
+    )
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name = "search synonym"
+
+    def __str__(self):
+        return f"{self.term} → {self.meaning}"
+
+    def save(self, *args, **kwargs):
+        self.term = " ".join(self.term.lower().split())
+        super().save(*args, **kwargs)
+
+
+class PromotedResult(models.Model):
+    """A section an editor pins to the top of the results for a search."""
+
+    query = models.CharField(
+        max_length=200,
+        help_text="The search, as readers type it (capitals, punctuation and extra spaces do "
+        "not matter), for example “what to do”.",
+    )
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.CASCADE,
+        related_name="promotions",
+        help_text="The section shown first, marked as chosen by our editors. A draft is not shown.",
+    )
+    order = models.PositiveIntegerField(
+        default=0, help_text="Order among the pinned sections for this search: lower first."
+    )
+
+    class Meta:
+        ordering = ["query", "order", "pk"]
+        verbose_name = "pinned search result"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["query", "section"],
+                name="promoted_section_unique_per_query",
+                violation_error_message="This section is already pinned for this search.",
+            )
+        ]
+
+    def __str__(self):
+        return f"“{self.query}”: {self.section}"
+
+    def save(self, *args, **kwargs):
+        from .search import normalize_query
+
+        self.query = normalize_query(self.query)
+        super().save(*args, **kwargs)

@@ -173,11 +173,20 @@ def search(request):
     """Not cached: every query is its own page, and results must follow editors' saves."""
     query = request.GET.get("q", "").strip()
     too_long = len(query) > MAX_QUERY_LENGTH
-    results = search_sections(query) if query else []
+    outcome = search_sections(query)
     return render(
         request,
         "articles/search.html",
-        {"query": query, "results": results, "too_long": too_long, "has_words": bool(terms(query))},
+        {
+            "query": query,
+            "results": outcome.results,
+            "promoted": outcome.promoted,
+            "total": len(outcome.results) + len(outcome.promoted),
+            "suggestion": outcome.suggestion,
+            "only_common_words": outcome.only_common_words,
+            "too_long": too_long,
+            "has_words": bool(terms(query)),
+        },
     )
 
 
