@@ -7,12 +7,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import sources
 from .history import DiffContextHelper
-from .models import Article, EditConflict, PageText, PromotedResult, SearchSynonym, Section
+from .models import (
+    Article,
+    EditConflict,
+    Feedback,
+    PageText,
+    PromotedResult,
+    SearchSynonym,
+    Section,
+)
 
 IMAGE_WITHOUT_ALT = re.compile(r"!\[\s*\]\(")
 
@@ -310,3 +319,27 @@ class PromotedResultAdmin(admin.ModelAdmin):
     list_filter = ["section__kind"]
     search_fields = ["query"]
     autocomplete_fields = ["section"]
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    """Readers' reports. What readers wrote is shown as text: the admin escapes it."""
+
+    list_display = ["created", "page", "status", "summary", "email"]
+    list_filter = ["status", "page", "created"]
+    list_editable = ["status"]
+    search_fields = ["message", "email", "page"]
+    date_hierarchy = "created"
+    fields = ["page_link", "created", "message", "email", "status"]
+    readonly_fields = ["page_link", "created", "message", "email"]
+
+    @admin.display(description="what is wrong")
+    def summary(self, obj):
+        return Truncator(obj.message).chars(80)
+
+    @admin.display(description="page")
+    def page_link(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.page, obj.page)
+
+    def has_add_permission(self, request):
+        return False  # reports come from readers

@@ -761,3 +761,39 @@ class PromotedResult(models.Model):
 
         self.query = normalize_query(self.query)
         super().save(*args, **kwargs)
+
+
+class Feedback(models.Model):
+    """A reader's report of a problem with a page, for editors to deal with."""
+
+    class State(models.TextChoices):
+        NEW = "new", "New"
+        IN_PROGRESS = "in-progress", "In progress"
+        DONE = "done", "Done"
+
+    page = models.CharField(max_length=300, help_text="The page the reader reported.")
+    message = models.TextField("what is wrong", help_text="What the reader wrote.")
+    email = models.EmailField(
+        blank=True, help_text="Where the reader would like a reply, if they gave one."
+    )
+    created = models.DateTimeField("sent", auto_now_add=True, db_index=True)
+    status = models.CharField(
+        max_length=20,
+        choices=State.choices,
+        default=State.NEW,
+        help_text="Set to “In progress” when you start on it and “Done” when it is dealt with.",
+    )
+    # A keyed hash of the reader's address, not the address: enough to limit how often one
+    # client can send reports (articles/feedback.py), nothing to identify them by.
+    client = models.CharField(max_length=64, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = "reader's report"
+        verbose_name_plural = "readers' reports"
+
+    def __str__(self):
+        return f"{self.page} ({self.created:%Y-%m-%d %H:%M})" if self.created else self.page
+
+    def get_absolute_url(self):
+        return self.page
