@@ -274,6 +274,14 @@ class SectionAdmin(EditorialAdmin):
             {"fields": ("heading", "heading_is_editorial", "body")},
         ),
         ("When to get help", {"fields": ("help_level", "help_note")}),
+        (
+            "When shared",
+            {
+                "fields": ("share_title", "share_description"),
+                "description": "What a link to this section shows on social media and in "
+                "messages. Empty: the plain-English heading and the start of its text.",
+            },
+        ),
         ("Dates", {"fields": ("text_changed", "created", "updated")}),
     )
     prepopulated_fields = {"slug": ("heading",)}

@@ -14,7 +14,7 @@ import markdown
 import nh3
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
-from django.utils.text import Truncator, slugify
+from django.utils.text import slugify
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
@@ -404,10 +404,21 @@ def search_pieces(heading, html):
     return [("", heading, lead), *pieces]
 
 
+def shorten(text, limit):
+    """The text, or as many of its first words as fit in `limit` characters with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]  # never a word cut in two
+    return cut.rstrip(" ,;:–—-(") + "…"
+
+
 def summarize(html, limit=160):
     """A plain-text description (for meta tags): the first words of the paragraphs."""
     text = " ".join(text for tag, text in text_blocks(html) if tag not in HEADING_TAGS)
-    return Truncator(text).chars(limit, truncate="…")
+    return shorten(text, limit)
 
 
 def first_paragraph(html):

@@ -15,6 +15,9 @@ RESERVED_ANCHORS = {
     "main", "contents", "share-status", "source-text", "site-search", "during-a-cramp",
 }  # fmt: skip
 MAX_ANCHOR_LENGTH = 80
+# What a shared link shows before cutting it short (Open Graph's title and description).
+SHARE_TITLE_LENGTH = 70
+SHARE_DESCRIPTION_LENGTH = 160
 # Addresses under /articles/<article>/ that are pages of their own, not sections.
 RESERVED_SECTION_SLUGS = {"source"}
 
@@ -468,6 +471,22 @@ class Section(HelpCallout, Publishable):
     plain_standalone_html = models.TextField(editable=False, default="")
     anchors = models.JSONField(editable=False, default=list)
     description = models.CharField(max_length=200, editable=False, default="")
+    share_title = models.CharField(
+        "title when shared",
+        max_length=SHARE_TITLE_LENGTH,
+        blank=True,
+        help_text=f"What a link to this section shows as its title on social media and in "
+        f"messages, at most {SHARE_TITLE_LENGTH} characters. Leave empty to use the "
+        "plain-English heading.",
+    )
+    share_description = models.CharField(
+        "description when shared",
+        max_length=SHARE_DESCRIPTION_LENGTH,
+        blank=True,
+        help_text=f"The words shown under that title, at most {SHARE_DESCRIPTION_LENGTH} "
+        "characters, for search engines too. Leave empty to use the start of the "
+        "plain-English text.",
+    )
     position = models.PositiveIntegerField(
         default=0, help_text="Order within the article: lower numbers come first."
     )
@@ -524,6 +543,18 @@ class Section(HelpCallout, Publishable):
     def display_heading(self):
         """The heading readers see first: the plain-English one when there is one."""
         return self.plain_heading or self.heading
+
+    @property
+    def share_heading(self):
+        """The title a shared link shows: the editors' share title, else the plain-English
+        heading, shortened at a word to fit."""
+        return self.share_title or markdown.shorten(self.display_heading, SHARE_TITLE_LENGTH)
+
+    @property
+    def share_summary(self):
+        """The description a shared link shows: the editors' words, else the start of the
+        plain-English text (the stored description, which ends at a word)."""
+        return self.share_description or self.description
 
     @property
     def source_heading(self):

@@ -98,6 +98,7 @@ def article_detail(request, article, preview=False):
             "title": article.title,
             "description": article.description,
             "og_type": "article",
+            "published": article.created,
         },
     )
 
@@ -129,8 +130,10 @@ def section_detail(request, article, section, preview=False):
             "preview": preview,
             "trail": breadcrumb_trail(article=article, section=section),
             "title": f"{section.display_heading} – {article.title}",
-            "description": section.description,
+            "description": section.share_summary,
+            "share_title": section.share_heading,
             "og_type": "article",
+            "published": section.created,
         },
     )
 

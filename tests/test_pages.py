@@ -127,8 +127,9 @@ class TestSectionPage:
         assertContains(response, f"<title>{full_title} | Night Cramps</title>")
         assertContains(response, f'<link rel="canonical" href="{url}">')
         assertContains(response, f'<meta property="og:url" content="{url}">')
-        assertContains(response, f'<meta property="og:title" content="{full_title}">')
-        assertContains(response, f'<meta name="twitter:title" content="{full_title}">')
+        # A shared link carries the section's share title, at most 70 characters (#11).
+        assertContains(response, f'<meta property="og:title" content="{title}">')
+        assertContains(response, f'<meta name="twitter:title" content="{title}">')
         assertContains(response, '<meta name="twitter:card" content="summary_large_image">')
         assertContains(
             response, '<meta property="og:image" content="http://testserver/static/img/share.png">'
