@@ -131,8 +131,10 @@ class TestSectionPage:
         assertContains(response, f'<meta property="og:title" content="{title}">')
         assertContains(response, f'<meta name="twitter:title" content="{title}">')
         assertContains(response, '<meta name="twitter:card" content="summary_large_image">')
-        assertContains(
-            response, '<meta property="og:image" content="http://testserver/static/img/share.png">'
+        # Its own share image, named by its title (#11, tests/test_share_images.py).
+        assert re.search(
+            r'<meta property="og:image" content="http://testserver/media/share/[0-9a-f]{32}\.png">',
+            response.content.decode(),
         )
         description = (
             "If you get a leg cramp at night, the article gives three things to do. "

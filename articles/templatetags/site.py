@@ -10,7 +10,7 @@ from django.utils.encoding import iri_to_uri
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from .. import markdown, seo
+from .. import markdown, seo, share_images
 from ..models import SHARE_DESCRIPTION_LENGTH, SHARE_TITLE_LENGTH
 
 register = template.Library()
@@ -78,3 +78,9 @@ def share_texts(context):
         "title": markdown.shorten(str(title), SHARE_TITLE_LENGTH),
         "description": markdown.shorten(str(description), SHARE_DESCRIPTION_LENGTH),
     }
+
+
+@register.simple_tag(takes_context=True)
+def share_image_url(context, title):
+    """The absolute address of the page's own share image (made once, then stored)."""
+    return context["request"].build_absolute_uri(share_images.url_for(title))
