@@ -80,7 +80,7 @@ class FeedbackForm(forms.ModelForm):
 @require_http_methods(["GET", "HEAD", "POST"])
 def report(request):
     page = reported_page(request.POST.get("page") or request.GET.get("page"))
-    form = FeedbackForm(request.POST or None)
+    form = FeedbackForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
         thanks = reverse("articles:feedback_thanks") + "?" + urlencode({"page": page})

@@ -17,6 +17,7 @@ from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
 from .models import Article, PageText, SearchSynonym, Section, Status
+from .search import normalize_query
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
@@ -158,7 +159,7 @@ def load_content(content_dir=CONTENT_DIR):
     if synonyms.exists():
         # Only terms the database lacks: an editor's meaning for a term is never replaced.
         for values in tomllib.loads(synonyms.read_text(encoding="utf-8"))["synonyms"]:
-            term = " ".join(values["term"].lower().split())
+            term = normalize_query(values["term"])
             _, created = SearchSynonym.objects.get_or_create(
                 term=term, defaults={"meaning": values["meaning"]}
             )

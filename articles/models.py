@@ -751,7 +751,9 @@ class SearchSynonym(models.Model):
         return f"{self.term} → {self.meaning}"
 
     def save(self, *args, **kwargs):
-        self.term = " ".join(self.term.lower().split())
+        from .search import normalize_query
+
+        self.term = normalize_query(self.term)  # as a query's words are read
         super().save(*args, **kwargs)
 
 

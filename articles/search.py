@@ -120,7 +120,7 @@ def read_query(words, synonyms):
             size = len(phrase.split())
             if " ".join(words[at : at + size]) == phrase:
                 typed = " ".join(words[at : at + size])
-                meant = [w for w in re.findall(r"[^\W_]+", synonyms[phrase].lower())]
+                meant = re.findall(r"[^\W_]+", synonyms[phrase].lower())
                 own = [] if size > 1 or typed in COMMON_WORDS else [typed]
                 found.append(Word(typed, list(dict.fromkeys(own + meant)), synonym=True))
                 at += size

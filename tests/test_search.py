@@ -121,6 +121,9 @@ class TestReadersWords:
         SearchSynonym.objects.create(term="Nocturnal", meaning="night")
         assert result_urls(search(client, "nocturnal"))
         assert SearchSynonym.objects.filter(term="nocturnal").exists()
+        # Stored as a query's words are read: a phrase typed with hyphens still matches.
+        SearchSynonym.objects.create(term="Leg-Cramp!", meaning="cramp")
+        assert SearchSynonym.objects.filter(term="leg cramp").exists()
 
     def test_misspelling_gets_did_you_mean(self, client, content):
         response = search(client, "calcuim deficiency")
