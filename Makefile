@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := .venv
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: help install install-site run run-front serve prepare superuser browser test test-fast test-sqlite test-postgres lint bench deploy-rehearsal clean
+.PHONY: help install install-site run run-front serve prepare superuser browser fonts test test-fast test-sqlite test-postgres lint bench deploy-rehearsal clean
 
 help:
 	@echo "make run        install, prepare the database and content, serve on http://127.0.0.1:8000/"
@@ -34,7 +34,12 @@ install: $(UV)
 install-site: $(UV)
 	$(UV) sync --locked --no-dev --inexact
 
-prepare: install-site
+# The share images' fonts (Debian's fonts-dejavu-core), installed with apt when missing and run
+# as root.
+fonts:
+	scripts/ensure-fonts
+
+prepare: install-site fonts
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_content
 	$(MANAGE) collectstatic --noinput --verbosity 0
@@ -60,16 +65,16 @@ lint: install
 browser:
 	scripts/ensure-chromium
 
-test-sqlite: install browser
+test-sqlite: install browser fonts
 	.venv/bin/pytest
 
-test-postgres: install browser
+test-postgres: install browser fonts
 	scripts/with-postgres .venv/bin/pytest
 
 test: lint test-sqlite test-postgres
 
 # Everything not marked browser or server (tests/conftest.py marks them), on SQLite.
-test-fast: install
+test-fast: install fonts
 	.venv/bin/pytest -m "not browser and not server"
 
 # gunicorn + production settings on loopback, loaded with wrk (Debian package); see the script.

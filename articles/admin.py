@@ -13,13 +13,21 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
 from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import sources
 from .history import DiffContextHelper, readable_diff
-from .models import Article, EditConflict, PageText, Section
+from .models import (
+    Article,
+    EditConflict,
+    Feedback,
+    PageText,
+    PromotedResult,
+    SearchSynonym,
+    Section,
+)
 
 IMAGE_WITHOUT_ALT = re.compile(r"!\[\s*\]\(")
 # How long an editor who opened a form counts as maybe still editing it.
@@ -451,6 +459,14 @@ class SectionAdmin(EditorialAdmin):
             {"fields": ("heading", "heading_is_editorial", "body")},
         ),
         ("When to get help", {"fields": ("help_level", "help_note")}),
+        (
+            "When shared",
+            {
+                "fields": ("share_title", "share_description"),
+                "description": "What a link to this section shows on social media and in "
+                "messages. Empty: the plain-English heading and the start of its text.",
+            },
+        ),
         ("Dates", {"fields": ("text_changed", "created", "updated")}),
     )
     prepopulated_fields = {"slug": ("heading",)}
@@ -482,3 +498,41 @@ class PageTextAdmin(EditorialAdmin):
 
     def view_on_site(self, obj):
         return reverse("articles:about" if obj.key == PageText.Key.ABOUT else "articles:home")
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    list_display = ["term", "meaning"]
+    search_fields = ["term", "meaning"]
+
+
+@admin.register(PromotedResult)
+class PromotedResultAdmin(admin.ModelAdmin):
+    list_display = ["query", "section", "order"]
+    list_filter = ["section__kind"]
+    search_fields = ["query"]
+    autocomplete_fields = ["section"]
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    """Readers' reports. What readers wrote is shown as text: the admin escapes it."""
+
+    list_display = ["created", "page", "status", "summary", "email"]
+    list_filter = ["status", "page", "created"]
+    list_editable = ["status"]
+    search_fields = ["message", "email", "page"]
+    date_hierarchy = "created"
+    fields = ["page_link", "created", "message", "email", "status"]
+    readonly_fields = ["page_link", "created", "message", "email"]
+
+    @admin.display(description="what is wrong")
+    def summary(self, obj):
+        return Truncator(obj.message).chars(80)
+
+    @admin.display(description="page")
+    def page_link(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.page, obj.page)
+
+    def has_add_permission(self, request):
+        return False  # reports come from readers

@@ -7,12 +7,13 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         """What follows a save, each in a module named for it: the search index
         (search.index_section), redirects from renamed addresses and citation links
-        (redirects), the loader forgetting a moved section (loader), and, connected here,
+        (redirects), the loader forgetting a moved section (loader), the section's share
+        image (share_images), and, connected here,
         the page cache's invalidation (cache.content_changed)."""
         from django.contrib.redirects.models import Redirect
         from django.db.models.signals import post_delete, post_migrate, post_save
 
-        from . import loader, redirects, search  # noqa: F401 (their @receiver handlers)
+        from . import loader, redirects, search, share_images  # noqa: F401 (@receiver handlers)
         from .cache import content_changed
         from .models import Article, PageText, Section
 

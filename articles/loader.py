@@ -16,7 +16,8 @@ from django.db import transaction
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
-from .models import Article, PageText, Section, Status
+from .models import Article, PageText, SearchSynonym, Section, Status
+from .search import normalize_query
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
@@ -30,6 +31,7 @@ SECTION_FIELDS = (
 )  # fmt: skip
 PAGE_TEXT_FIELDS = ("heading", "body")
 PAGE_TEXTS = "page-texts.toml"
+SYNONYMS = "search-synonyms.toml"
 
 
 def fingerprint(values):
@@ -153,6 +155,15 @@ def load_content(content_dir=CONTENT_DIR):
         for key, values in read_page_texts(page_texts):
             text = PageText.objects.filter(key=key).first() or PageText(key=key)
             _sync(text, PAGE_TEXT_FIELDS, values, counts, "page texts")
+    synonyms = Path(content_dir) / SYNONYMS
+    if synonyms.exists():
+        # Only terms the database lacks: an editor's meaning for a term is never replaced.
+        for values in tomllib.loads(synonyms.read_text(encoding="utf-8"))["synonyms"]:
+            term = normalize_query(values["term"])
+            _, created = SearchSynonym.objects.get_or_create(
+                term=term, defaults={"meaning": values["meaning"]}
+            )
+            counts["search synonyms added" if created else "search synonyms kept"] += 1
     return counts
 
 

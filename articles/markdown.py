@@ -530,10 +530,21 @@ def search_pieces(heading, html):
     return [("", heading, lead), *pieces]
 
 
+def shorten(text, limit):
+    """The text, or as many of its first words as fit in `limit` characters with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]  # never a word cut in two
+    return cut.rstrip(" ,;:–—-(") + "…"
+
+
 def summarize(html, limit=160):
     """A plain-text description (for meta tags): the first words of the paragraphs."""
     text = " ".join(text for tag, text in text_blocks(html) if tag not in HEADING_TAGS)
-    return Truncator(text).chars(limit, truncate="…")
+    return shorten(text, limit)
 
 
 def first_paragraph(html):

@@ -15,6 +15,9 @@ RESERVED_ANCHORS = {
     "main", "contents", "share-status", "source-text", "site-search", "during-a-cramp",
 }  # fmt: skip
 MAX_ANCHOR_LENGTH = 80
+# What a shared link shows before cutting it short (Open Graph's title and description).
+SHARE_TITLE_LENGTH = 70
+SHARE_DESCRIPTION_LENGTH = 160
 # Addresses under /articles/<article>/ that are pages of their own, not sections.
 RESERVED_SECTION_SLUGS = {"source"}
 
@@ -483,6 +486,22 @@ class Section(HelpCallout, Publishable):
     plain_standalone_html = models.TextField(editable=False, default="")
     anchors = models.JSONField(editable=False, default=list)
     description = models.CharField(max_length=200, editable=False, default="")
+    share_title = models.CharField(
+        "title when shared",
+        max_length=SHARE_TITLE_LENGTH,
+        blank=True,
+        help_text=f"What a link to this section shows as its title on social media and in "
+        f"messages, at most {SHARE_TITLE_LENGTH} characters. Leave empty to use the "
+        "plain-English heading.",
+    )
+    share_description = models.CharField(
+        "description when shared",
+        max_length=SHARE_DESCRIPTION_LENGTH,
+        blank=True,
+        help_text=f"The words shown under that title, at most {SHARE_DESCRIPTION_LENGTH} "
+        "characters, for search engines too. Leave empty to use the start of the "
+        "plain-English text.",
+    )
     position = models.PositiveIntegerField(
         default=0, help_text="Order within the article: lower numbers come first."
     )
@@ -539,6 +558,18 @@ class Section(HelpCallout, Publishable):
     def display_heading(self):
         """The heading readers see first: the plain-English one when there is one."""
         return self.plain_heading or self.heading
+
+    @property
+    def share_heading(self):
+        """The title a shared link shows: the editors' share title, else the plain-English
+        heading, shortened at a word to fit."""
+        return self.share_title or markdown.shorten(self.display_heading, SHARE_TITLE_LENGTH)
+
+    @property
+    def share_summary(self):
+        """The description a shared link shows: the editors' words, else the start of the
+        plain-English text (the stored description, which ends at a word)."""
+        return self.share_description or self.description
 
     @property
     def source_heading(self):
@@ -689,12 +720,128 @@ class SearchEntry(models.Model):
         url = self.section.get_absolute_url()
         return f"{url}#{self.anchor}" if self.anchor else url
 
+    @staticmethod
+    def pieces_for(section):
+        """What is indexed for a section: its plain-English version first (so its entries
+        have the lower ids, and results show it where both versions match), then the text
+        as published."""
+        plain_heading = section.plain_heading or section.heading
+        plain = (
+            markdown.search_pieces(plain_heading, section.plain_standalone_html)
+            if section.plain_standalone_html
+            else []
+        )
+        published = markdown.search_pieces(section.heading, section.standalone_html)
+        return plain + published
+
     @classmethod
     def rebuild_for(cls, section):
         cls.objects.filter(section=section).delete()
         cls.objects.bulk_create(
             cls(section=section, anchor=anchor, heading=heading, text=text)
-            for anchor, heading, text in markdown.search_pieces(
-                section.heading, section.standalone_html
-            )
+            for anchor, heading, text in cls.pieces_for(section)
         )
+
+
+class SearchSynonym(models.Model):
+    """A reader's word and what it means in the articles' words: search looks for both."""
+
+    term = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="A word or phrase readers type, for example “charley horse” or “stop”. "
+        "Letters and spaces; capitals do not matter.",
+    )
+    meaning = models.CharField(
+        max_length=200,
+        help_text="The word or words the articles use for it, separated by spaces or commas, "
+        "for example “cramp” or “relieve, relief”. Search finds sections with any of them.",
+    )
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name = "search synonym"
+
+    def __str__(self):
+        return f"{self.term} → {self.meaning}"
+
+    def save(self, *args, **kwargs):
+        from .search import normalize_query
+
+        self.term = normalize_query(self.term)  # as a query's words are read
+        super().save(*args, **kwargs)
+
+
+class PromotedResult(models.Model):
+    """A section an editor pins to the top of the results for a search."""
+
+    query = models.CharField(
+        max_length=200,
+        help_text="The search, as readers type it (capitals, punctuation and extra spaces do "
+        "not matter), for example “what to do”.",
+    )
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.CASCADE,
+        related_name="promotions",
+        help_text="The section shown first, marked as chosen by our editors. A draft is not shown.",
+    )
+    order = models.PositiveIntegerField(
+        default=0, help_text="Order among the pinned sections for this search: lower first."
+    )
+
+    class Meta:
+        ordering = ["query", "order", "pk"]
+        verbose_name = "pinned search result"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["query", "section"],
+                name="promoted_section_unique_per_query",
+                violation_error_message="This section is already pinned for this search.",
+            )
+        ]
+
+    def __str__(self):
+        return f"“{self.query}”: {self.section}"
+
+    def save(self, *args, **kwargs):
+        from .search import normalize_query
+
+        self.query = normalize_query(self.query)
+        super().save(*args, **kwargs)
+
+
+class Feedback(models.Model):
+    """A reader's report of a problem with a page, for editors to deal with."""
+
+    class State(models.TextChoices):
+        NEW = "new", "New"
+        IN_PROGRESS = "in-progress", "In progress"
+        DONE = "done", "Done"
+
+    page = models.CharField(max_length=300, help_text="The page the reader reported.")
+    message = models.TextField("what is wrong", help_text="What the reader wrote.")
+    email = models.EmailField(
+        blank=True, help_text="Where the reader would like a reply, if they gave one."
+    )
+    created = models.DateTimeField("sent", auto_now_add=True, db_index=True)
+    status = models.CharField(
+        max_length=20,
+        choices=State.choices,
+        default=State.NEW,
+        help_text="Set to “In progress” when you start on it and “Done” when it is dealt with.",
+    )
+    # A keyed hash of the reader's address, not the address: enough to limit how often one
+    # client can send reports (articles/feedback.py), nothing to identify them by.
+    client = models.CharField(max_length=64, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = "reader's report"
+        verbose_name_plural = "readers' reports"
+
+    def __str__(self):
+        return f"{self.page} ({self.created:%Y-%m-%d %H:%M})" if self.created else self.page
+
+    def get_absolute_url(self):
+        return self.page

@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from . import views
+from . import feedback, views
 from .feeds import UpdatesFeed
 from .models import Kind
 from .sitemaps import sitemap_xml
@@ -11,8 +11,8 @@ app_name = "articles"
 
 
 def read_only(view):
-    """GET and HEAD only: any other method gets 405 with Allow. No page takes a form, so the
-    CSRF check, which would answer 403 first, has nothing to protect."""
+    """GET and HEAD only: any other method gets 405 with Allow. These pages take no form, so
+    the CSRF check, which would answer 403 first, has nothing to protect."""
     return csrf_exempt(require_safe(view))
 
 
@@ -20,6 +20,9 @@ urlpatterns = [
     path("", read_only(views.home), name="home"),
     path("about/", read_only(views.about), name="about"),
     path("search/", read_only(views.search), name="search"),
+    # A form: CSRF-protected, never cached (articles/feedback.py).
+    path("feedback/", feedback.report, name="feedback"),
+    path("feedback/thanks/", feedback.thanks, name="feedback_thanks"),
     path("feed/", read_only(UpdatesFeed()), name="feed"),
     path("sitemap.xml", read_only(sitemap_xml), name="sitemap"),
     path("robots.txt", read_only(views.robots_txt), name="robots"),

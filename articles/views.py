@@ -98,6 +98,7 @@ def article_detail(request, article, preview=False):
             "title": article.title,
             "description": article.description,
             "og_type": "article",
+            "published": article.created,
         },
     )
 
@@ -129,8 +130,10 @@ def section_detail(request, article, section, preview=False):
             "preview": preview,
             "trail": breadcrumb_trail(article=article, section=section),
             "title": f"{section.display_heading} – {article.title}",
-            "description": section.description,
+            "description": section.share_summary,
+            "share_title": section.share_heading,
             "og_type": "article",
+            "published": section.created,
         },
     )
 
@@ -173,11 +176,20 @@ def search(request):
     """Not cached: every query is its own page, and results must follow editors' saves."""
     query = request.GET.get("q", "").strip()
     too_long = len(query) > MAX_QUERY_LENGTH
-    results = search_sections(query) if query else []
+    outcome = search_sections(query)
     return render(
         request,
         "articles/search.html",
-        {"query": query, "results": results, "too_long": too_long, "has_words": bool(terms(query))},
+        {
+            "query": query,
+            "results": outcome.results,
+            "promoted": outcome.promoted,
+            "total": len(outcome.results) + len(outcome.promoted),
+            "suggestion": outcome.suggestion,
+            "only_common_words": outcome.only_common_words,
+            "too_long": too_long,
+            "has_words": bool(terms(query)),
+        },
     )
 
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from markdownx.views import MarkdownifyView
 
+from articles import share_images
 from articles.editor import SafeImageUploadView, serve_upload, staff_only
 from articles.urls import read_only
 
@@ -20,6 +21,12 @@ urlpatterns = [
     re_path(
         r"^media/uploads/(?P<name>[0-9a-f]{32}(?:-[0-9]{1,4})?\.(?:png|jpg|webp))$",
         read_only(serve_upload),
+    ),
+    # Each page's share image (articles/share_images.py), named by what it shows.
+    re_path(
+        r"^media/share/(?P<name>[0-9a-f]{32}\.png)$",
+        read_only(share_images.serve),
+        name="share_image",
     ),
     # For the proxy and monitoring; exempt from the HTTPS redirect (SECURE_REDIRECT_EXEMPT).
     path("healthz", views.healthz, name="healthz"),

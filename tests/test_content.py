@@ -1,6 +1,7 @@
 """The shipped content is the product: nothing lost, nothing doubled, editors' work kept."""
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -136,6 +137,7 @@ class TestLoader:
             "articles unchanged": 2,
             "sections unchanged": 6,
             "page texts unchanged": 2,
+            "search synonyms kept": len(shipped_synonyms()),
         }
 
     def test_editors_changes_are_kept(self, content):
@@ -184,3 +186,8 @@ class TestLoader:
         assert Article.objects.get(slug="sleeping-foot-cramp").source_text.startswith(
             "Sihai network"
         )
+
+
+def shipped_synonyms():
+    path = CONTENT_DIR / "search-synonyms.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8"))["synonyms"]

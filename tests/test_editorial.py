@@ -454,6 +454,11 @@ class TestEditorAccounts:
             "view_historicalarticle", "view_historicalsection",
             "change_pagetext", "view_pagetext", "view_historicalpagetext",
             "view_redirect",
+            # Search synonyms and pinned results are theirs to keep; readers' reports theirs
+            # to read and mark (#11).
+            "add_searchsynonym", "change_searchsynonym", "delete_searchsynonym",
+            "view_searchsynonym", "add_promotedresult", "change_promotedresult",
+            "delete_promotedresult", "view_promotedresult", "view_feedback", "change_feedback",
         }  # fmt: skip
 
     def test_an_editor_can_edit_but_not_delete_articles_or_manage_users(self, client, content):

@@ -10,7 +10,8 @@ from django.utils.encoding import iri_to_uri
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from .. import seo
+from .. import markdown, seo, share_images
+from ..models import SHARE_DESCRIPTION_LENGTH, SHARE_TITLE_LENGTH
 
 register = template.Library()
 
@@ -58,3 +59,28 @@ def from_now(delta):
 def minutes(delta):
     """A timedelta in whole minutes."""
     return round(delta.total_seconds() / 60)
+
+
+DEFAULT_DESCRIPTION = (
+    "What two published articles say about calf cramps at night: why they happen, how to "
+    "stop one now and how to keep them from coming back."
+)
+
+
+@register.simple_tag(takes_context=True)
+def share_texts(context):
+    """The page's title and description as a shared link shows them (Open Graph, Twitter,
+    the description meta tag): the view's share_title or title, and its description, each
+    cut at a word to fit."""
+    title = context.get("share_title") or context.get("title") or "Night Cramps"
+    description = context.get("description") or DEFAULT_DESCRIPTION
+    return {
+        "title": markdown.shorten(str(title), SHARE_TITLE_LENGTH),
+        "description": markdown.shorten(str(description), SHARE_DESCRIPTION_LENGTH),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def share_image_url(context, title):
+    """The absolute address of the page's own share image (made once, then stored)."""
+    return context["request"].build_absolute_uri(share_images.url_for(title))

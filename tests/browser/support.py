@@ -30,6 +30,13 @@ def _public_pages():
         pages[f"source-{slug}"] = reverse("articles:source", kwargs={"article": slug})
     pages["about"] = reverse("articles:about")
     pages["search"] = reverse("articles:search") + "?q=massage"
+    # Search's other answers, and the readers' report form and its thanks (#11).
+    pages["search-empty"] = reverse("articles:search")
+    pages["search-no-results"] = reverse("articles:search") + "?q=xylophone"
+    pages["search-common-words"] = reverse("articles:search") + "?q=the"
+    pages["search-did-you-mean"] = reverse("articles:search") + "?q=crmap"
+    pages["feedback"] = reverse("articles:feedback") + "?page=/causes/"
+    pages["feedback-thanks"] = reverse("articles:feedback_thanks") + "?page=/causes/"
     pages["not-found"] = "/articles/no-such-article/"
     return pages
 

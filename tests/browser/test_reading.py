@@ -95,3 +95,22 @@ def test_link_to_a_subheading_copies_an_address_that_scrolls_to_it(content, new_
     target = opened.locator(":target")
     expect(target).to_have_text("2. Massage the pain")
     expect(target).to_be_in_viewport()
+
+
+def test_chromium_loads_every_pages_share_image(content, page):
+    """Each page's og:image (#11) is an image Chromium can show, at the size the tags state."""
+    images = {}
+    for name, path in PUBLIC_PAGES.items():
+        page.goto(path)
+        image = page.locator('meta[property="og:image"]')
+        if not image.count():
+            continue  # search and the report form are not for sharing: they have no preview
+        images[name] = image.get_attribute("content")
+    assert {"home", "relief", "causes", "prevention"} <= set(images)
+    sections = [url for name, url in images.items() if name.startswith("section-")]
+    assert len(sections) == 6 and len(set(sections)) == 6
+    for url in set(images.values()):
+        response = page.goto(url)
+        assert response.ok and response.headers["content-type"] == "image/png", url
+        size = page.evaluate("[document.images[0].naturalWidth, document.images[0].naturalHeight]")
+        assert size == [1200, 630], url

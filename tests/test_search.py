@@ -1,0 +1,207 @@
+"""Search in readers' words (#11): a corpus of queries as people type them, each with the
+sections it must find among the first three, on SQLite and PostgreSQL alike; synonyms kept by
+editors, misspellings, pinned results, common words and no results."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from articles.models import PromotedResult, SearchSynonym, Section, Status
+
+SPASM = "/articles/calf-muscle-spasm/"
+SLEEP = "/articles/sleeping-foot-cramp/"
+CALF_RELIEF, CALF_CAUSES, CALF_PREVENTION = (f"{SPASM}{k}/" for k in ("relief", "causes", "prevention"))  # fmt: skip
+FOOT_RELIEF, FOOT_CAUSES, FOOT_PREVENTION = (f"{SLEEP}{k}/" for k in ("relief", "causes", "prevention"))  # fmt: skip
+RELIEF = {CALF_RELIEF, FOOT_RELIEF}
+
+# What readers type, and the sections at least one of which (a set: any of them; a tuple:
+# all of them) must be among the first three sections the results show.
+CORPUS = [
+    ("relief", RELIEF),
+    ("relieve", RELIEF),
+    ("stop", RELIEF),
+    ("what to do", RELIEF),
+    ("how to stop a cramp", RELIEF),
+    ("how do i stop a leg cramp at night", RELIEF),
+    ("during a cramp", RELIEF),
+    ("ease the pain", RELIEF),
+    ("charley horse", RELIEF),
+    ("cramp", RELIEF),
+    ("cramps", RELIEF),
+    ("stretching", RELIEF),
+    ("stretch calf", {CALF_RELIEF}),
+    ("massage", RELIEF),
+    ("hot towel", {CALF_RELIEF}),
+    ("pull toes", {FOOT_RELIEF}),
+    ("why do i get cramps at night", {CALF_CAUSES, FOOT_CAUSES}),
+    ("causes", (CALF_CAUSES, FOOT_CAUSES)),
+    ("cramps in calf at night", {CALF_CAUSES, CALF_RELIEF}),
+    ("leg cramp pregnant", {CALF_CAUSES}),
+    ("pregnancy", {CALF_CAUSES}),
+    ("calcium", {CALF_CAUSES, FOOT_CAUSES, CALF_PREVENTION, FOOT_PREVENTION}),
+    ("calcuim", {CALF_CAUSES, FOOT_CAUSES, CALF_PREVENTION, FOOT_PREVENTION}),
+    ("crmap", RELIEF),
+    ("blood clot", {FOOT_CAUSES}),
+    ("swollen veins", {CALF_CAUSES, FOOT_CAUSES}),
+    ("varicose veins", {CALF_CAUSES, FOOT_CAUSES}),
+    ("cold", {CALF_CAUSES, CALF_PREVENTION}),
+    ("too cold at night", {CALF_CAUSES, CALF_PREVENTION}),
+    ("how to prevent cramps", {CALF_PREVENTION, FOOT_PREVENTION}),
+    ("prevention", (CALF_PREVENTION, FOOT_PREVENTION)),
+    ("avoid cramps", {CALF_PREVENTION}),
+    ("tired muscles", {FOOT_CAUSES, CALF_CAUSES, CALF_PREVENTION}),
+    ("period cramps", {FOOT_RELIEF}),
+    ("Foot cramp while sleeping?", {FOOT_RELIEF, FOOT_CAUSES}),
+]
+
+
+def search(client, query):
+    response = client.get(reverse("articles:search"), {"q": query})
+    assert response.status_code == 200
+    return response
+
+
+def result_urls(response):
+    listing = re.search(r'<ol class="results">(.*?)</ol>', response.content.decode(), re.S)
+    return re.findall(r'<li[^>]*>\s*<a href="([^"]+)">', listing.group(1)) if listing else []
+
+
+def top_sections(response, count=3):
+    """The first `count` distinct sections the results show (a section's subheadings are
+    results of their own)."""
+    sections = []
+    for url in result_urls(response):
+        section = url.split("#")[0]
+        if section not in sections:
+            sections.append(section)
+    return sections[:count]
+
+
+@pytest.mark.django_db
+class TestCorpus:
+    @pytest.mark.parametrize(("query", "expected"), CORPUS, ids=[q for q, _ in CORPUS])
+    def test_finds_the_right_sections(self, client, content, query, expected):
+        top = top_sections(search(client, query))
+        if isinstance(expected, tuple):
+            assert set(expected) <= set(top), top
+        else:
+            assert set(expected) & set(top), top
+
+    def test_corpus_is_large_enough(self):
+        assert len(CORPUS) >= 30
+
+    @pytest.mark.parametrize("query", ["stop", "what to do", "during a cramp", "cramp"])
+    def test_queries_about_doing_something_rank_relief_first(self, client, content, query):
+        first_two = top_sections(search(client, query), 2)
+        assert len(first_two) == 2 and set(first_two) <= RELIEF, first_two
+
+
+@pytest.mark.django_db
+class TestReadersWords:
+    def test_plain_english_text_is_indexed_and_shown_highlighted(self, client, content):
+        # "Too little calcium in the blood" is the plain-English version's wording only.
+        response = search(client, "too little calcium")
+        listing = response.content.decode()
+        found = re.search(
+            rf'<a href="{CALF_CAUSES}">(.*?)</a>\s*<p class="snippet">(.*?)</p>', listing, re.S
+        )
+        assert found, listing
+        heading, snippet = found.groups()
+        assert heading == "Why leg cramps happen at night: six reasons"
+        # The heading and snippet of the plain-English entry, not the source's.
+        assert "<mark>calcium</mark>" in snippet and "(source)" not in snippet
+
+    def test_citations_are_not_indexed(self, client, content):
+        assertNotContains(search(client, "source"), "(source)")
+
+    def test_synonyms_editors_add_take_effect(self, client, content):
+        assert result_urls(search(client, "nocturnal")) == []
+        SearchSynonym.objects.create(term="Nocturnal", meaning="night")
+        assert result_urls(search(client, "nocturnal"))
+        assert SearchSynonym.objects.filter(term="nocturnal").exists()
+        # Stored as a query's words are read: a phrase typed with hyphens still matches.
+        SearchSynonym.objects.create(term="Leg-Cramp!", meaning="cramp")
+        assert SearchSynonym.objects.filter(term="leg cramp").exists()
+
+    def test_misspelling_gets_did_you_mean(self, client, content):
+        response = search(client, "calcuim deficiency")
+        assertContains(
+            response,
+            'Did you mean <a href="?q=calcium%20deficiency">calcium deficiency</a>?',
+            html=True,
+        )
+        assert result_urls(response)
+
+    def test_correct_words_get_no_did_you_mean(self, client, content):
+        assertNotContains(search(client, "stretching calves"), "Did you mean")
+
+    @pytest.mark.parametrize("query", ["a", "the", "How to", "what is it?"])
+    def test_common_words_only_get_guidance(self, client, content, query):
+        response = search(client, query)
+        assert result_urls(response) == []
+        assertContains(response, "has only common words")
+        assertContains(response, '<a href="?q=stretch">stretch</a>', html=True)
+
+    def test_no_results_suggest_the_topics_and_the_box(self, client, content):
+        response = search(client, "xylophone")
+        assertContains(response, "Nothing matches “xylophone”")
+        assertContains(response, 'href="/relief/#during-a-cramp"')
+        for kind in ("relief", "causes", "prevention"):
+            assertContains(response, f'href="/{kind}/"')
+
+    def test_loader_keeps_an_editors_synonym(self, content):
+        from articles.loader import load_content
+
+        synonym = SearchSynonym.objects.get(term="charley horse")
+        synonym.meaning = "cramp spasm"
+        synonym.save()
+        load_content()
+        assert SearchSynonym.objects.get(term="charley horse").meaning == "cramp spasm"
+
+
+@pytest.mark.django_db
+class TestPinnedResults:
+    def test_pinned_section_comes_first_and_is_marked(self, client, content):
+        prevention = Section.objects.get(article__slug="sleeping-foot-cramp", slug="prevention")
+        PromotedResult.objects.create(query="  What to DO? ", section=prevention)
+        response = search(client, "what to do")
+        assert result_urls(response)[0] == FOOT_PREVENTION
+        assert result_urls(response).count(FOOT_PREVENTION) == 1
+        assertContains(response, "Pinned for this search by our editors", count=1)
+        assertNotContains(search(client, "what to do now"), "Pinned for this search")
+
+    def test_pinned_draft_is_not_shown(self, client, content):
+        section = Section.objects.get(article__slug="sleeping-foot-cramp", slug="prevention")
+        PromotedResult.objects.create(query="what to do", section=section)
+        section.status = Status.DRAFT
+        section.save()
+        response = search(client, "what to do")
+        assertNotContains(response, "Pinned for this search")
+        assert FOOT_PREVENTION not in result_urls(response)
+
+
+@pytest.mark.django_db
+class TestEditorsKeepThem:
+    def test_editors_group_may_keep_synonyms_and_pins(self, editors_group):
+        codenames = set(editors_group.permissions.values_list("codename", flat=True))
+        for model in ("searchsynonym", "promotedresult"):
+            assert {f"{action}_{model}" for action in ("add", "change", "delete", "view")} <= (
+                codenames
+            )
+
+    def test_pin_a_section_in_the_admin(self, editor_client, content):
+        section = Section.objects.get(article__slug="calf-muscle-spasm", slug="prevention")
+        response = editor_client.post(
+            reverse("admin:articles_promotedresult_add"),
+            {"query": "Night!", "section": section.pk, "order": 0},
+        )
+        assert response.status_code == 302
+        assert PromotedResult.objects.get().query == "night"
+        editor_client.logout()
+        assert result_urls(search(editor_client, "night"))[0] == CALF_PREVENTION
+
+    def test_synonym_list_in_the_admin(self, editor_client, content):
+        response = editor_client.get(reverse("admin:articles_searchsynonym_changelist"))
+        assertContains(response, "charley horse")
