@@ -18,6 +18,7 @@ from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import sources
+from .cache import cache_call
 from .history import DiffContextHelper, readable_diff
 from .models import (
     Article,
@@ -211,9 +212,10 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         minutes, as [(name, when)], so two editors know before they both type."""
         key = f"opened:{self.model._meta.label_lower}:{object_id}"
         now = timezone.now()
+        # A note in the shared cache: while the cache fails, editors just are not told.
         recent = {
             user_id: (name, when)
-            for user_id, (name, when) in (cache.get(key) or {}).items()
+            for user_id, (name, when) in (cache_call(cache.get, key) or {}).items()
             if now - when < OPENED_RECENTLY
         }
         others = [
@@ -222,7 +224,7 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
             if user_id != request.user.pk
         ]
         recent[request.user.pk] = (display_name(request.user), now)
-        cache.set(key, recent, OPENED_RECENTLY.total_seconds())
+        cache_call(cache.set, key, recent, OPENED_RECENTLY.total_seconds())
         return sorted(others, key=lambda other: other[1])
 
     def conflict_key(self, object_id):

@@ -113,7 +113,7 @@ def _current_version():
     return _state["version"]
 
 
-def _cache_call(method, *args):
+def cache_call(method, *args):
     """A cache call that gives None, and leaves the cache alone for a while, when it fails."""
     if time.monotonic() < _state["cache_down_until"]:
         return None
@@ -185,7 +185,7 @@ class PageCacheMiddleware:
         # Any other GET looks here too (it finds nothing): which view answers is known only
         # after URL resolving, which a hit skips.
         key = _page_key(request)
-        entry = _cache_call(cache.get, key)
+        entry = cache_call(cache.get, key)
         if entry is not None and entry[0] == stamp:
             response = HttpResponse(entry[2], content_type=entry[1])
             response.headers["Content-Length"] = str(len(entry[2]))
@@ -195,7 +195,7 @@ class PageCacheMiddleware:
                 return response
             if request.method == "GET" and response.status_code == 200 and not response.cookies:
                 page = (stamp, response["Content-Type"], response.content)
-                _cache_call(cache.set, key, page, PAGE_TIMEOUT)
+                cache_call(cache.set, key, page, PAGE_TIMEOUT)
         response.headers["ETag"] = etag
         patch_cache_control(response, **PUBLIC_CACHE_CONTROL)
         response = get_conditional_response(request, etag=etag, response=response)

@@ -275,6 +275,21 @@ def test_redis_stopped(front, editor, relief_section, redis_server):
         redis_server.start()
 
 
+def test_redis_hung(front, editor, relief_section, redis_server):
+    """Redis accepts connections but answers nothing (SIGSTOP): each worker waits at most its
+    socket timeout, then does without it; readers see no error and the edit within 2 s."""
+    nginx = front["nginx"]
+    edit_and_measure(editor, nginx, relief_section, "before")
+    redis_server.process.send_signal(signal.SIGSTOP)
+    try:
+        with readers(nginx) as answers:
+            seconds = edit_and_measure(editor, nginx, relief_section, "redis hung")
+        assert seconds <= EDIT_BOUND
+        assert not reader_errors(answers)
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+
+
 def test_redis_flushed(front, editor, relief_section, redis_server):
     nginx = front["nginx"]
     edit_and_measure(editor, nginx, relief_section, "before")
