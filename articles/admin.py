@@ -2,10 +2,12 @@ import re
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -17,7 +19,7 @@ from django.utils.text import Truncator, capfirst
 from markdownx.admin import MarkdownxModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import sources
+from . import publishing, sources
 from .cache import cache_call
 from .history import DiffContextHelper, readable_diff
 from .models import (
@@ -26,18 +28,15 @@ from .models import (
     Feedback,
     PageText,
     PromotedResult,
+    Revision,
     SearchSynonym,
     Section,
 )
+from .publishing import display_name
 
 IMAGE_WITHOUT_ALT = re.compile(r"!\[\s*\]\(")
 # How long an editor who opened a form counts as maybe still editing it.
 OPENED_RECENTLY = timedelta(minutes=10)
-
-
-def display_name(user):
-    """A person as editors know them: their name, else their username."""
-    return user.get_full_name() or user.get_username()
 
 
 def version_label(record):
@@ -283,11 +282,6 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         except EditConflict:
             return super().history_form_view(request, object_id, version_id, extra_context)
 
-    def view_on_site(self, obj):
-        # A relative link (the default goes through the sites framework's placeholder
-        # domain); drafts open in the staff-only preview.
-        return obj.get_preview_url() if not obj.is_published else obj.get_absolute_url()
-
     def response_change(self, request, obj):
         self.warn_about_missing_alt_text(request, obj)
         restored = getattr(request, "restored_version", None)
@@ -317,6 +311,243 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
                 "![What the image shows](...).",
                 messages.WARNING,
             )
+
+
+REVIEW_FIELDS = ("last_reviewed", "reviewed_by", "reviewer_role")
+# The change form's buttons for publishing (submit_line.html), besides the admin's own Save.
+SUBMIT, PUBLISH = "_submit", "_publish"
+
+
+class DraftingAdmin(EditorialAdmin):
+    """Articles and sections: a change to a published page is a draft until it is published,
+    with a reviewer's approval where the site asks for one (articles/publishing.py).
+
+    The change form opens on the draft when there is one. Saving keeps the change as the
+    draft (the live row's version moves on, so two editors of one draft are told of each
+    other as for any save); "Submit for review" and "Publish" then act on it."""
+
+    change_form_template = "admin/articles/drafting_change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = [*super().get_readonly_fields(request, obj), "status"]
+        if publishing.review_required():
+            fields += REVIEW_FIELDS  # recorded by a reviewer's approval, not typed
+        return fields
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        return publishing.with_draft(obj) if obj is not None else None
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        views = [
+            ("unpublish", self.unpublish_view),
+            ("discard-draft", self.discard_view),
+            ("preview-links", self.preview_links_view),
+        ]
+        return [
+            *(
+                path(
+                    f"<path:object_id>/{name}/",
+                    self.admin_site.admin_view(view),
+                    name="{}_{}_{}".format(*info, name.replace("-", "_")),
+                )
+                for name, view in views
+            ),
+            *super().get_urls(),
+        ]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if PUBLISH in request.POST and not publishing.can_publish_directly(request.user):
+            raise PermissionDenied
+        live = None
+        if object_id is not None:
+            live = self.model._default_manager.filter(pk=unquote(object_id)).first()
+        extra_context = {
+            **(extra_context or {}),
+            "publishing": self.publishing_context(request, live),
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def publishing_context(self, request, live):
+        """Where the page stands, for the form's panel and buttons; `live` is the row
+        readers see (None when adding)."""
+        context = {
+            "review_required": publishing.review_required(),
+            "can_publish": publishing.can_publish_directly(request.user),
+            "link_days": settings.PREVIEW_LINK_DAYS,
+        }
+        if live is not None:
+            context |= {
+                "live": live.is_published,
+                "address": live.get_absolute_url(),
+                "revision": publishing.open_revision(live),
+                "preview_url": live.get_preview_url(),
+                "links": publishing.preview_links(live),
+                "links_url": self.admin_url(live, "preview_links"),
+                "discard_url": self.admin_url(live, "discard_draft"),
+                "unpublish_url": self.admin_url(live, "unpublish"),
+            }
+        return context
+
+    def save_model(self, request, obj, form, change):
+        if change and (publishing.is_live(obj) or publishing.open_revision(obj)):
+            # Readers keep the live version: the change waits as the page's draft.
+            with transaction.atomic():
+                obj.bump_version(form.cleaned_data["base_version"])
+                publishing.save_draft(obj, request.user)
+            request.session.pop(self.conflict_key(obj.pk), None)
+            request.publishing_outcome = self.reverted(request) + (
+                f"Your change to “{obj}” is saved as a draft. Readers still see the published "
+                "version. Preview the draft, then "
+                + (
+                    "submit it for review."
+                    if publishing.review_required()
+                    else "publish it when it is ready."
+                )
+            )
+        else:
+            # A page readers do not see yet is saved as it is.
+            super().save_model(request, obj, form, change)
+            request.publishing_outcome = self.reverted(request) + (
+                f"“{obj}” is saved. It is a draft: readers do not see it until it is published."
+            )
+        if SUBMIT in request.POST or PUBLISH in request.POST:
+            self.submit_or_publish(request, obj)
+
+    def reverted(self, request):
+        restored = getattr(request, "restored_version", None)
+        if restored is None:
+            return ""
+        return f"Reverted to the version of {version_label(restored)}. "
+
+    def submit_or_publish(self, request, obj):
+        missing = len(IMAGE_WITHOUT_ALT.findall(getattr(obj, self.markdown_field) or ""))
+        if missing:
+            request.publishing_outcome += (
+                f" It was not {'submitted' if SUBMIT in request.POST else 'published'}: "
+                f"{missing} image(s) have no description (alt text). Add one, then try again."
+            )
+            return
+        if SUBMIT in request.POST:
+            publishing.submit(obj, request.user)
+            request.publishing_outcome = self.reverted(request) + (
+                f"“{obj}” is waiting for review by a health professional. Readers see "
+                + ("the published version" if obj.is_published else "nothing of it")
+                + " until a reviewer approves it."
+            )
+        else:
+            publishing.publish_now(obj, request.user)
+            request.publishing_outcome = (
+                self.reverted(request) + f"“{obj}” is published: readers see it now."
+            ) + (
+                " It is recorded as published without review, so readers see “Not yet "
+                "reviewed by a health professional”."
+                if publishing.review_required()
+                else ""
+            )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self.response_publishing(request, obj) or super().response_add(
+            request, obj, post_url_continue
+        )
+
+    def response_change(self, request, obj):
+        return self.response_publishing(request, obj) or super().response_change(request, obj)
+
+    def response_publishing(self, request, obj):
+        """Say what became of the save; then, as the admin does, back to the list, or to the
+        form with "continue editing"."""
+        outcome = getattr(request, "publishing_outcome", None)
+        if outcome is None:
+            return None
+        self.warn_about_missing_alt_text(request, obj)
+        self.message_user(request, outcome, messages.SUCCESS)
+        if "_continue" in request.POST:
+            return HttpResponseRedirect(self.admin_url(obj, "change"))
+        return self.response_post_save_change(request, obj)
+
+    def admin_url(self, obj, name):
+        info = obj._meta.app_label, obj._meta.model_name
+        return reverse("admin:{}_{}_{}".format(*info, name), args=[obj.pk])
+
+    def view_on_site(self, obj):
+        # The live page; a draft (of a new page or of a change) opens in the staff preview.
+        live = self.model._default_manager.filter(pk=obj.pk).first()
+        if live is None or not live.is_published or publishing.open_revision(live):
+            return (live or obj).get_preview_url()
+        return live.get_absolute_url()
+
+    def live_object_or_404(self, request, object_id):
+        obj = self.model._default_manager.filter(pk=unquote(object_id)).first()
+        if obj is None:
+            raise Http404
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def unpublish_view(self, request, object_id):
+        """Asks first, saying what readers will see; then takes the page off the site."""
+        obj = self.live_object_or_404(request, object_id)
+        if request.method == "POST" and obj.is_published:
+            publishing.unpublish(obj, request.user)
+            self.message_user(
+                request,
+                f"“{obj}” is unpublished: readers now get “page not found” at its address.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(self.admin_url(obj, "change"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Unpublish “{obj}”?",
+            "opts": self.model._meta,
+            "object": obj,
+            "address": obj.get_absolute_url(),
+            "sections": obj.sections.published() if isinstance(obj, Article) else None,
+            "change_url": self.admin_url(obj, "change"),
+        }
+        return TemplateResponse(request, "admin/articles/unpublish.html", context)
+
+    def discard_view(self, request, object_id):
+        obj = self.live_object_or_404(request, object_id)
+        revision = publishing.open_revision(obj)
+        if request.method == "POST" and revision is not None:
+            publishing.discard(revision)
+            self.message_user(request, f"The draft of “{obj}” is discarded.", messages.SUCCESS)
+            return HttpResponseRedirect(self.admin_url(obj, "change"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Discard the draft of “{obj}”?",
+            "opts": self.model._meta,
+            "object": obj,
+            "revision": revision,
+            "change_url": self.admin_url(obj, "change"),
+        }
+        return TemplateResponse(request, "admin/articles/discard_draft.html", context)
+
+    def preview_links_view(self, request, object_id):
+        """POST only: make a preview link for people without an account, or revoke one."""
+        obj = self.live_object_or_404(request, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(self.admin_url(obj, "change"))
+        if "revoke" in request.POST:
+            publishing.preview_links(obj).filter(pk=request.POST["revoke"]).update(
+                revoked=timezone.now()
+            )
+            self.message_user(request, "The preview link is revoked: it no longer opens.")
+        else:
+            link = publishing.new_preview_link(obj, request.user)
+            url = request.build_absolute_uri(link.get_absolute_url())
+            self.message_user(
+                request,
+                format_html(
+                    'Preview link, for anyone you give it to, until {}: <a href="{}">{}</a>',
+                    date_format(timezone.localtime(link.expires), "DATETIME_FORMAT"),
+                    url,
+                    url,
+                ),
+            )
+        return HttpResponseRedirect(self.admin_url(obj, "change"))
 
 
 def source_sentence_list(article):
@@ -364,7 +595,7 @@ class ReviewFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(EditorialAdmin):
+class ArticleAdmin(DraftingAdmin):
     markdown_field = "intro"
     list_display = (
         "title",
@@ -438,7 +669,7 @@ class ArticleAdmin(EditorialAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(EditorialAdmin):
+class SectionAdmin(DraftingAdmin):
     markdown_field = "body"
     list_display = ("heading", "article_link", "kind", "status", "position", "updated")
     list_filter = ("kind", "status", "article")
@@ -461,6 +692,13 @@ class SectionAdmin(EditorialAdmin):
             {"fields": ("heading", "heading_is_editorial", "body")},
         ),
         ("When to get help", {"fields": ("help_level", "help_note")}),
+        (
+            "Review by a health professional",
+            {
+                "fields": REVIEW_FIELDS,
+                "description": "Recorded when a reviewer approves a change for publishing.",
+            },
+        ),
         (
             "When shared",
             {
@@ -538,3 +776,181 @@ class FeedbackAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # reports come from readers
+
+
+class ReviewForm(forms.Form):
+    """A reviewer's decision on a change: approve (now, or from a set time) or send back."""
+
+    reviewer_role = forms.CharField(
+        label="Your role, as readers will see it",
+        max_length=200,
+        required=False,
+        help_text="For example “general practitioner”. Readers see “Page last reviewed: date by "
+        "your name, this role”.",
+    )
+    go_live_at = forms.DateTimeField(
+        label="Go live at",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave empty to publish as soon as you approve. Otherwise the change goes "
+        "live within a minute after this time (site time).",
+    )
+    comment = forms.CharField(
+        label="Comment for the author",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Needed when you send the change back: say what to change.",
+    )
+
+    def __init__(self, *args, approve, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.approve = approve
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.approve and not cleaned.get("reviewer_role", "").strip():
+            self.add_error("reviewer_role", "Say in what role you reviewed it.")
+        if not self.approve and not cleaned.get("comment", "").strip():
+            self.add_error("comment", "Say what the author should change.")
+        go_live_at = cleaned.get("go_live_at")
+        if self.approve and go_live_at is not None and go_live_at <= timezone.now():
+            self.add_error("go_live_at", "Choose a time in the future, or leave it empty.")
+        return cleaned
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    """The review queue: changes waiting for a health professional's approval, each shown
+    against the live text, to approve or send back (articles/publishing.py)."""
+
+    list_display = ("page_name", "kind", "state", "submitter", "submitted_at", "go_live_at")
+    list_filter = ("state", "content_type")
+    list_select_related = ("content_type", "submitted_by")
+    change_form_template = "admin/articles/review.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).open()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm(publishing.REVIEW_PERMISSION)
+
+    @admin.display(description="page")
+    def page_name(self, obj):
+        return str(obj.page)
+
+    @admin.display(description="type", ordering="content_type")
+    def kind(self, obj):
+        return capfirst(obj.content_type.name)
+
+    @admin.display(description="submitted by", ordering="submitted_by")
+    def submitter(self, obj):
+        return display_name(obj.submitted_by) if obj.submitted_by else "—"
+
+    def changelist_view(self, request, extra_context=None):
+        # The queue opens on what waits for review.
+        if not request.GET and request.user.has_perm(publishing.REVIEW_PERMISSION):
+            return HttpResponseRedirect(f"{request.path}?state__exact={Revision.State.SUBMITTED}")
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        revision = self.get_object(request, unquote(object_id))
+        if revision is None or revision.page is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, revision):
+            raise PermissionDenied
+        may_review = revision.state == Revision.State.SUBMITTED and publishing.can_review(
+            request.user, revision
+        )
+        approve = "_approve" in request.POST
+        if request.method == "POST":
+            if not may_review:
+                raise PermissionDenied
+            form = ReviewForm(request.POST, approve=approve)
+            if form.is_valid():
+                return self.decide(request, revision, form)
+        else:
+            form = ReviewForm(approve=True, initial={"reviewer_role": self.last_role(request)})
+        page = revision.page
+        draft = publishing.apply(type(page)._default_manager.get(pk=page.pk), revision.data)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Review: {page}",
+            "opts": self.model._meta,
+            "revision": revision,
+            "page": page,
+            "live": page.is_published,
+            "changes": self.changes(page, draft),
+            "preview_url": page.get_preview_url(),
+            "form": form,
+            "may_review": may_review,
+            "is_author": revision.authors.filter(pk=request.user.pk).exists(),
+            "has_name": bool(request.user.get_full_name()),
+            "queue_url": reverse("admin:articles_revision_changelist"),
+        }
+        return TemplateResponse(request, self.change_form_template, context)
+
+    def last_role(self, request):
+        return (
+            Revision.objects.filter(reviewer=request.user)
+            .exclude(reviewer_role="")
+            .order_by("-reviewed_at")
+            .values_list("reviewer_role", flat=True)
+            .first()
+        )
+
+    def changes(self, page, draft):
+        """Per field the change touches: its label and the words removed and added."""
+        live = page if page.is_published else None
+        rows = []
+        for name in page.draft_fields:
+            field = page._meta.get_field(name)
+            before = field.value_from_object(live) if live is not None else ""
+            after = field.value_from_object(draft)
+            if before == after:
+                continue
+            if field.is_relation:
+                before = str(getattr(live, name)) if live is not None else ""
+                after = str(getattr(draft, name))
+            rows.append(
+                {
+                    "label": capfirst(field.verbose_name),
+                    "diff": readable_diff(
+                        "" if before is None else str(before), "" if after is None else str(after)
+                    ),
+                }
+            )
+        return rows
+
+    def decide(self, request, revision, form):
+        page = revision.page
+        if form.approve and not request.user.get_full_name():
+            self.message_user(
+                request,
+                "Your account has no full name, and readers see the reviewer's name. Ask an "
+                "administrator to add it, then approve.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.path)
+        if form.approve:
+            revision = publishing.approve(
+                revision,
+                request.user,
+                form.cleaned_data["reviewer_role"].strip(),
+                form.cleaned_data["go_live_at"],
+            )
+            if revision.state == Revision.State.APPROVED:
+                when = date_format(timezone.localtime(revision.go_live_at), "DATETIME_FORMAT")
+                message = f"Approved: “{page}” goes live at {when}."
+            else:
+                message = f"Approved and published: readers see “{page}” now."
+        else:
+            publishing.send_back(revision, request.user, form.cleaned_data["comment"].strip())
+            message = f"Sent back: the author of “{page}” sees your comment on its form."
+        self.message_user(request, message, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:articles_revision_changelist"))

@@ -1,6 +1,10 @@
 """The content model: source articles and the editorial sections they are split into."""
 
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -143,18 +147,26 @@ class Versioned(models.Model):
         with transaction.atomic():
             manager = type(self)._default_manager
             if self.pk is not None and expected_version is not None:
-                bumped = manager.filter(pk=self.pk, version=expected_version).update(
-                    version=models.F("version") + 1
-                )
-                if not bumped:
-                    raise EditConflict(self)
-                self.version = expected_version + 1
+                self.bump_version(expected_version)
             elif self.pk is not None:
                 # Saves from code (the loader, the shell) move the version on too, so an
                 # editor's form opened before them is refused instead of overwriting them.
                 current = manager.filter(pk=self.pk).values_list("version", flat=True).first()
                 self.version = (current or 0) + 1
             super().save(*args, **kwargs)
+
+    def bump_version(self, expected_version):
+        """Move the stored version on, only if nobody has saved since expected_version; else
+        EditConflict. One conditional UPDATE: of many saves from the same version, one wins.
+        (A draft of a change moves it on too: the version is that of what editors edit.)"""
+        bumped = (
+            type(self)
+            ._default_manager.filter(pk=self.pk, version=expected_version)
+            .update(version=models.F("version") + 1)
+        )
+        if not bumped:
+            raise EditConflict(self)
+        self.version = expected_version + 1
 
     def render(self):
         """Work out the stored HTML from the Markdown; subclasses say how."""
@@ -202,7 +214,8 @@ class Publishable(Versioned):
         max_length=10,
         choices=Status.choices,
         default=Status.DRAFT,
-        help_text="Readers see only published content. Use the preview link to check a draft.",
+        help_text="Readers see only published content. A change to a published page is kept "
+        "as a draft until it is published; use “Preview draft” to check it.",
     )
     text_changed = models.DateField(
         "text last changed",
@@ -253,6 +266,63 @@ class HelpCallout(models.Model):
             )
 
 
+class Reviewed(models.Model):
+    """The last review by a health professional: when, by whom, in what role.
+
+    Recorded when a reviewer approves a change for publishing (articles/publishing.py), or,
+    where a site publishes without review (PUBLISHING_NEEDS_REVIEW off), typed by an editor.
+    """
+
+    last_reviewed = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When a health professional last reviewed this text against its source and "
+        "the site's standards. Readers see “Page last reviewed: date by name, role”; with no "
+        "review they see “Not yet reviewed by a health professional”.",
+    )
+    reviewed_by = models.CharField(
+        "reviewer's name",
+        max_length=200,
+        blank=True,
+        help_text="The full name of the health professional who did that review.",
+    )
+    reviewer_role = models.CharField(
+        "reviewer's role",
+        max_length=200,
+        blank=True,
+        help_text="Their role, as readers should see it, for example “general practitioner”.",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_reviewed(self):
+        return bool(self.last_reviewed and self.reviewed_by)
+
+    def record_review(self, day, name, role):
+        self.last_reviewed, self.reviewed_by, self.reviewer_role = day, name, role
+
+    def clear_review(self):
+        self.record_review(None, "", "")
+
+    def clean(self):
+        super().clean()
+        reviewer = {"reviewed_by": self.reviewed_by, "reviewer_role": self.reviewer_role}
+        if self.last_reviewed:
+            errors = {
+                field: "Say who did the review: a name and a role."
+                for field, value in reviewer.items()
+                if not value.strip()
+            }
+        elif any(value.strip() for value in reviewer.values()):
+            errors = {"last_reviewed": "Give the date of the review, or clear who did it."}
+        else:
+            errors = {}
+        if errors:
+            raise ValidationError(errors)
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
@@ -265,7 +335,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(next_review_due__lt=today or timezone.localdate())
 
 
-class Article(HelpCallout, Publishable):
+class Article(HelpCallout, Reviewed, Publishable):
     title = models.CharField(
         max_length=200,
         help_text="The headline readers see. The shipped articles keep their published title.",
@@ -329,25 +399,6 @@ class Article(HelpCallout, Publishable):
         help_text="Identifies shipped content for the content loader.",
     )
     seed_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
-    last_reviewed = models.DateField(
-        null=True,
-        blank=True,
-        help_text="When a health professional last reviewed this article against its source "
-        "and the site's standards. Readers see “Page last reviewed: date by name, role”; "
-        "with no review they see “Not yet reviewed by a health professional”.",
-    )
-    reviewed_by = models.CharField(
-        "reviewer's name",
-        max_length=200,
-        blank=True,
-        help_text="The full name of the health professional who did that review.",
-    )
-    reviewer_role = models.CharField(
-        "reviewer's role",
-        max_length=200,
-        blank=True,
-        help_text="Their role, as readers should see it, for example “general practitioner”.",
-    )
     next_review_due = models.DateField(
         null=True,
         blank=True,
@@ -361,6 +412,12 @@ class Article(HelpCallout, Publishable):
     text_fields = ("intro", "plain_intro", "help_note")
     # What readers see: an editor's change to one of these is a new "Last updated" date.
     reader_fields = ("title", "intro", "plain_intro", "help_level", "help_note")
+    # What a draft of a change holds (articles/publishing.py).
+    draft_fields = (
+        "title", "slug", "intro", "plain_intro", "help_level", "help_note", "publisher",
+        "publisher_category", "source_title", "source_note", "next_review_due",
+        "last_reviewed", "reviewed_by", "reviewer_role",
+    )  # fmt: skip
     history = HistoricalRecords(
         excluded_fields=["version", "seed_hash", "help_html", "plain_intro_html", "source_html"]
     )
@@ -399,13 +456,6 @@ class Article(HelpCallout, Publishable):
             and self.next_review_due <= self.last_reviewed
         ):
             errors["next_review_due"] = "The next review must come after the last review."
-        reviewer = {"reviewed_by": self.reviewed_by.strip(), "reviewer_role": self.reviewer_role}
-        if self.last_reviewed:
-            for field, value in reviewer.items():
-                if not value.strip():
-                    errors[field] = "Say who did the review: a name and a role."
-        elif any(value.strip() for value in reviewer.values()):
-            errors["last_reviewed"] = "Give the date of the review, or clear who did it."
         anchors = markdown.anchors_in(markdown.render_markdown(self.intro, heading_level=2))
         clashes = RESERVED_ANCHORS.intersection(anchors)
         if clashes:
@@ -416,10 +466,6 @@ class Article(HelpCallout, Publishable):
         errors.update(citation_errors(self.plain_intro, [self], "plain_intro"))
         if errors:
             raise ValidationError(errors)
-
-    @property
-    def is_reviewed(self):
-        return bool(self.last_reviewed and self.reviewed_by)
 
 
 class SectionQuerySet(models.QuerySet):
@@ -435,7 +481,7 @@ class SectionQuerySet(models.QuerySet):
         return self.filter(kind=kind).order_by("article", "position")
 
 
-class Section(HelpCallout, Publishable):
+class Section(HelpCallout, Reviewed, Publishable):
     article = models.ForeignKey(
         Article,
         on_delete=models.CASCADE,
@@ -515,6 +561,11 @@ class Section(HelpCallout, Publishable):
     objects = SectionQuerySet.as_manager()
     text_fields = ("body", "plain", "help_note")
     reader_fields = ("heading", "plain_heading", "body", "plain", "help_level", "help_note")
+    draft_fields = (
+        "article", "kind", "slug", "position", "heading", "heading_is_editorial", "body",
+        "plain_heading", "plain", "help_level", "help_note", "share_title", "share_description",
+        "last_reviewed", "reviewed_by", "reviewer_role",
+    )  # fmt: skip
     history = HistoricalRecords(
         excluded_fields=[
             "version",
@@ -695,6 +746,117 @@ class PageText(Versioned):
             errors = citation_errors(self.body, None, "body")
             if errors:
                 raise ValidationError(errors)
+
+
+class RevisionQuerySet(models.QuerySet):
+    def open(self):
+        """Changes not yet live, nor thrown away."""
+        return self.filter(state__in=Revision.OPEN_STATES)
+
+    def of(self, obj):
+        return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
+
+    def due(self, now=None):
+        """Approved changes whose go-live time has come."""
+        return self.filter(state=Revision.State.APPROVED, go_live_at__lte=now or timezone.now())
+
+
+class Revision(models.Model):
+    """A change to an article or section that readers do not see yet: its proposed text, and
+    where it stands on the way to publishing (articles/publishing.py).
+
+    The live row stays what readers see; publishing copies `data` onto it and saves it, so
+    the page cache, search, redirects and history follow as for any save."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Waiting for review"
+        SENT_BACK = "sent-back", "Sent back by a reviewer"
+        APPROVED = "approved", "Approved, to go live at its scheduled time"
+        PUBLISHED = "published", "Published"
+        DISCARDED = "discarded", "Discarded"
+
+    OPEN_STATES = (State.DRAFT, State.SUBMITTED, State.SENT_BACK, State.APPROVED)
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveIntegerField()
+    page = GenericForeignKey("content_type", "object_id")
+    data = models.JSONField(
+        encoder=DjangoJSONEncoder, help_text="The proposed values of the page's fields."
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
+    # Everyone who saved this change: none of them may approve it.
+    authors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewer_name = models.CharField(max_length=200, blank=True)
+    reviewer_role = models.CharField(max_length=200, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True)
+    go_live_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    without_review = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        verbose_name = "change for review"
+        verbose_name_plural = "changes for review"
+        permissions = [("review_revision", "Can approve changes for publishing or send them back")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=models.Q(state__in=["draft", "submitted", "sent-back", "approved"]),
+                name="one_open_revision_per_page",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.content_type.name.capitalize()}: {self.page}"
+
+    @property
+    def is_open(self):
+        return self.state in self.OPEN_STATES
+
+
+class PreviewLink(models.Model):
+    """A link that shows one page's draft to someone without an account (a reviewer, say):
+    unguessable, expiring, revocable; the page it opens is never cached nor indexed."""
+
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveIntegerField()
+    page = GenericForeignKey("content_type", "object_id")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField()
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"Preview of {self.page}"
+
+    def get_absolute_url(self):
+        return reverse("articles:preview_link", kwargs={"token": self.token})
+
+    @property
+    def is_usable(self):
+        return self.revoked is None and self.expires > timezone.now()
 
 
 class SearchEntry(models.Model):

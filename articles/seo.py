@@ -50,11 +50,12 @@ def _based_on(article, absolute):
 
 
 def structured_data(request, *, trail, title, description, article=None, section=None,
-                    kind=None, sections=(), changed=None):  # fmt: skip
+                    kind=None, sections=(), changed=None, review=None):  # fmt: skip
     """The JSON-LD graph for a content page: a MedicalWebPage and its BreadcrumbList.
 
     `trail` is the page's breadcrumb_trail(); it starts at the home page; `changed` is when
-    the page's text last changed, as the page says ("Last updated")."""
+    the page's text last changed, as the page says ("Last updated"); `review`, the review of
+    what it shows, as the page says ("Page last reviewed")."""
     absolute = request.build_absolute_uri
     page_url = absolute(request.path)
     page = {
@@ -74,12 +75,12 @@ def structured_data(request, *, trail, title, description, article=None, section
         page["dateModified"] = changed.isoformat()
     if article is not None:
         page["isBasedOn"] = _based_on(article, absolute)
-        if article.is_reviewed:
-            page["lastReviewed"] = article.last_reviewed.isoformat()
+        if review is not None and review.is_reviewed:
+            page["lastReviewed"] = review.last_reviewed.isoformat()
             page["reviewedBy"] = {
                 "@type": "Person",
-                "name": article.reviewed_by,
-                "jobTitle": article.reviewer_role,
+                "name": review.reviewed_by,
+                "jobTitle": review.reviewer_role,
             }
     elif sections:
         articles = {section.article_id: section.article for section in sections}.values()

@@ -33,6 +33,8 @@ urlpatterns = [
     path(
         "articles/<slug:article>/<slug:section>/", read_only(views.section_detail), name="section"
     ),
+    # One page's draft for someone without an account, by an editor's link (never cached).
+    path("preview/link/<str:token>/", read_only(views.preview_link), name="preview_link"),
     # Drafts exactly as readers will see them once published; staff only, 404 for others.
     path(
         "preview/articles/<slug:article>/",

@@ -11,9 +11,11 @@ from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 
+from . import publishing
 from .cache import public_page
-from .models import Article, Kind, PageText, Section
+from .models import Article, Kind, PageText, PreviewLink, Section
 from .search import MAX_QUERY_LENGTH, terms
 from .search import search as search_sections
 from .seo import breadcrumb_trail
@@ -38,6 +40,14 @@ def page_text(key):
 def last_changed(*items):
     """When the text of a page showing these items last changed ("Last updated")."""
     return max((item.text_changed for item in items if item is not None), default=None)
+
+
+def page_review(*items):
+    """The review readers see for a page showing these items ("Page last reviewed"): the
+    oldest of their reviews, or None when any of them has none."""
+    if not items or not all(item.is_reviewed for item in items):
+        return None
+    return min(items, key=lambda item: item.last_reviewed)
 
 
 @public_page
@@ -86,6 +96,13 @@ def article_detail(request, article, preview=False):
         article = sections[0].article
     else:
         article = get_object_or_404(Article.objects.visible(preview), slug=article)
+    if preview:
+        article = publishing.with_draft(article)
+        sections = [publishing.with_draft(section) for section in sections]
+    return article_page(request, article, sections, preview=preview)
+
+
+def article_page(request, article, sections, **context):
     return render(
         request,
         "articles/article.html",
@@ -93,12 +110,13 @@ def article_detail(request, article, preview=False):
             "article": article,
             "sections": sections,
             "changed": last_changed(article, *sections),
-            "preview": preview,
+            "review": page_review(article, *sections),
             "trail": breadcrumb_trail(article=article),
             "title": article.title,
             "description": article.description,
             "og_type": "article",
             "published": article.created,
+            **context,
         },
     )
 
@@ -110,9 +128,15 @@ def section_detail(request, article, section, preview=False):
         article__slug=article,
         slug=section,
     )
+    if preview:
+        section = publishing.with_draft(section)
+    return section_page(request, section, preview=preview)
+
+
+def section_page(request, section, **context):
     article = section.article
     siblings = (
-        Section.objects.visible(preview)
+        Section.objects.visible(context.get("preview", False))
         .filter(article=article)
         .exclude(pk=section.pk)
         .select_related("article")
@@ -127,15 +151,34 @@ def section_detail(request, article, section, preview=False):
             "article": article,
             "siblings": siblings,
             "changed": last_changed(article, section),
-            "preview": preview,
+            "review": page_review(section),
             "trail": breadcrumb_trail(article=article, section=section),
             "title": f"{section.display_heading} – {article.title}",
             "description": section.share_summary,
             "share_title": section.share_heading,
             "og_type": "article",
             "published": section.created,
+            **context,
         },
     )
+
+
+@never_cache
+def preview_link(request, token):
+    """A page's draft for someone without an account, by a link an editor made: never cached,
+    never indexed, 404 once it expires or is revoked."""
+    link = get_object_or_404(PreviewLink, token=token)
+    page = link.page if link.is_usable else None
+    if page is None:
+        raise Http404("This preview link has expired or was revoked.")
+    page = publishing.with_draft(page)
+    if isinstance(page, Section):
+        response = section_page(request, page, preview=True, preview_link=link)
+    else:
+        sections = [publishing.with_draft(section) for section in page.sections.all()]
+        response = article_page(request, page, sections, preview=True, preview_link=link)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @public_page

@@ -101,6 +101,12 @@ SITE_DOMAIN = os.environ.get("DJANGO_SITE_DOMAIN") or (
 # Where readers report mistakes (the About page).
 CONTACT_EMAIL = os.environ.get("DJANGO_CONTACT_EMAIL", "editors@nightcramps.example")
 
+# Publishing (articles/publishing.py): whether a change goes live only after a reviewer (the
+# Reviewers group) approves it, and how long a draft's preview link for people without an
+# account works.
+PUBLISHING_NEEDS_REVIEW = env_bool("PUBLISHING_NEEDS_REVIEW", default=True)
+PREVIEW_LINK_DAYS = int(os.environ.get("PREVIEW_LINK_DAYS", "7"))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -382,17 +382,21 @@ class TestReviews:
         assert "lastReviewed" not in page and "reviewedBy" not in page
 
     def test_a_recorded_review_names_the_reviewer_and_their_role(
-        self, editor_client, content, client
+        self, editor_client, content, client, settings
     ):
+        # Typed in by editors on a site that publishes without review; otherwise a reviewer's
+        # approval records it (tests/test_publishing.py).
+        settings.PUBLISHING_NEEDS_REVIEW = False
         article = Article.objects.get(slug="calf-muscle-spasm")
-        data = article_form(article)
-        data |= {
+        data = article_form(article) | {"next_review_due": "2027-11-20"}
+        assertRedirects(editor_client.post(change_url(article), data), "/admin/articles/article/")
+        section = Section.objects.get(article=article, slug="relief")
+        data = section_form(section) | {
             "last_reviewed": "2026-11-20",
             "reviewed_by": "Dr Mei Lin",
             "reviewer_role": "general practitioner",
-            "next_review_due": "2027-11-20",
         }
-        assertRedirects(editor_client.post(change_url(article), data), "/admin/articles/article/")
+        assertRedirects(editor_client.post(change_url(section), data), "/admin/articles/section/")
         response = client.get(f"{SPASM}relief/")
         assertContains(
             response,
@@ -409,7 +413,8 @@ class TestReviews:
             "jobTitle": "general practitioner",
         }
 
-    def test_a_review_date_without_a_reviewer_is_refused(self, editor_client, content):
+    def test_a_review_date_without_a_reviewer_is_refused(self, editor_client, content, settings):
+        settings.PUBLISHING_NEEDS_REVIEW = False
         article = Article.objects.get(slug="calf-muscle-spasm")
         data = article_form(article) | {"last_reviewed": "2026-11-20"}
         response = editor_client.post(change_url(article), data)

@@ -160,6 +160,11 @@ class TestStructuredData:
         article.last_reviewed = article.created.date()
         article.reviewed_by, article.reviewer_role = "Dr Ann Example", "general practitioner"
         article.save()
+        article.sections.update(
+            last_reviewed=article.last_reviewed,
+            reviewed_by=article.reviewed_by,
+            reviewer_role=article.reviewer_role,
+        )
         response = client.get(f"{SPASM}relief/")
         data = json_ld(response)
         page = data["MedicalWebPage"]

@@ -37,7 +37,9 @@ def absolute_url(context, path):
 def structured_data(context):
     """A <script type="application/ld+json"> block describing the page (see articles.seo),
     from the view's trail, title, description and the content the page shows."""
-    names = ("title", "description", "article", "section", "kind", "sections", "changed")
+    names = (
+        "title", "description", "article", "section", "kind", "sections", "changed", "review",
+    )  # fmt: skip
     data = seo.structured_data(
         context["request"],
         trail=context["trail"],

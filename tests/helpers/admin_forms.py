@@ -11,8 +11,14 @@ def latest_record(obj):
     return obj.history.values_list("history_id", flat=True).first() or ""
 
 
-def section_form(section, **changes):
+# The change form's "Save and publish" button: a change to a published page is otherwise kept
+# as a draft (articles/publishing.py). Pass publish=False to save a draft.
+PUBLISH = {"_publish": "Save and publish"}
+
+
+def section_form(section, publish=True, **changes):
     data = {field: getattr(section, field) for field in SECTION_FIELDS}
+    data |= PUBLISH if publish else {}
     data["article"] = section.article_id
     data["heading_is_editorial"] = "on" if section.heading_is_editorial else ""
     data["base_version"] = section.version
@@ -21,8 +27,9 @@ def section_form(section, **changes):
     return data
 
 
-def article_form(article, **changes):
-    data = {
+def article_form(article, publish=True, **changes):
+    data = {**PUBLISH} if publish else {}
+    data |= {
         field: getattr(article, field)
         for field in (
             "title",
