@@ -248,6 +248,53 @@ def test_a_draft_preview_never_reaches_a_reader(front, editor):
             assert "Draft in progress" not in response.text
 
 
+def test_a_draft_of_a_live_page_and_its_preview_link_are_never_cached(front):
+    nginx = front["nginx"]
+    reader = nginx.client()
+    page = "/articles/calf-muscle-spasm/relief/"
+    assert reader.get(page).status == 200  # in the front's cache now
+
+    def shell(code):
+        return (
+            subprocess.run(
+                [sys.executable, "manage.py", "shell", "-c", code],
+                cwd=ROOT,
+                env=front["env"],
+                check=True,
+                timeout=120,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1:]
+        )
+
+    [link] = shell(DRAFT_OF_A_LIVE_PAGE)
+    for _ in range(3):
+        response = reader.get(link)
+        assert response.status == 200
+        assert "A draft heading" in response.text
+        assert response.headers["X-Cache-Status"] != "HIT"
+        assert "no-store" in response.headers["Cache-Control"]
+        assert "A draft heading" not in reader.get(page).text
+    shell(
+        "from articles.models import PreviewLink; PreviewLink.objects.update(revoked=__import__('django.utils.timezone').utils.timezone.now())"
+    )
+    assert reader.get(link).status == 404
+
+
+DRAFT_OF_A_LIVE_PAGE = """
+from django.contrib.auth import get_user_model
+from articles import publishing
+from articles.models import Section
+section = Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
+user = get_user_model().objects.create_user("draft-author")
+section.plain_heading = "A draft heading"
+publishing.save_draft(section, user)
+print(publishing.new_preview_link(section, user).get_absolute_url())
+"""
+
+
 DRAFT = """
 from articles.models import Article
 Article.objects.create(

@@ -1,0 +1,325 @@
+"""How an editor's change reaches readers: drafts of live pages, review by a health
+professional, scheduled publishing, unpublishing and preview links (articles/publishing.py),
+through the admin as an editor and a reviewer use it."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from articles.models import Article, PreviewLink, Revision, Section, Status
+from tests.helpers.admin_forms import article_form, change_url, section_form
+
+SPASM = "/articles/calf-muscle-spasm/"
+RELIEF = f"{SPASM}relief/"
+NEW_STEP = "Stretch the calf by pulling the toes up."
+QUEUE = "/admin/articles/revision/"
+
+
+def account(name, group, superuser=False):
+    first, last = name.split()
+    user = get_user_model().objects.create_user(
+        f"{first.lower()}.{last.lower()}",
+        first_name=first,
+        last_name=last,
+        is_staff=True,
+        is_superuser=superuser,
+    )
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def logged_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def author(db):
+    return logged_in(account("Ada Okafor", "Editors"))
+
+
+@pytest.fixture
+def reviewer(db):
+    return logged_in(account("Mei Lin", "Reviewers"))
+
+
+@pytest.fixture
+def relief(content):
+    return Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
+
+
+def save_draft(client, section, **changes):
+    return client.post(change_url(section), section_form(section, publish=False, **changes))
+
+
+def submit(client, section, **changes):
+    data = section_form(section, publish=False, **changes) | {"_submit": "Submit"}
+    return client.post(change_url(section), data)
+
+
+def review_url(revision):
+    return reverse("admin:articles_revision_change", args=[revision.pk])
+
+
+def decide(client, revision, **data):
+    return client.post(review_url(revision), data)
+
+
+@pytest.mark.django_db
+class TestDraftsOfLivePages:
+    def test_a_change_to_a_live_section_is_a_draft_readers_do_not_see(self, author, client, relief):
+        body = f"{relief.body}\n\n{NEW_STEP}"
+        response = save_draft(author, relief, body=body)
+        assertRedirects(response, "/admin/articles/section/")
+        assert client.get(RELIEF).status_code == 200
+        assertNotContains(client.get(RELIEF), NEW_STEP)
+        assertNotContains(client.get(SPASM), NEW_STEP)
+        assertNotContains(client.get("/relief/"), NEW_STEP)
+        assert NEW_STEP not in Section.objects.get(pk=relief.pk).body
+
+        # The editor's form opens on the draft, and says readers see the published version.
+        form = author.get(change_url(relief))
+        assertContains(form, NEW_STEP)
+        assertContains(form, "readers keep seeing the published version")
+        # The staff preview shows it as readers will see it once published.
+        preview = author.get(f"/preview{RELIEF}")
+        assertContains(preview, NEW_STEP)
+        assertContains(preview, "Preview for editors")
+
+    def test_two_editors_of_one_draft_are_told_of_each_other(self, author, relief):
+        opened = section_form(relief, publish=False)
+        save_draft(author, relief, plain_heading="First editor's heading")
+        other = logged_in(account("Sam Ode", "Editors"))
+        refused = other.post(change_url(relief), opened | {"plain_heading": "Second heading"})
+        assertRedirects(refused, change_url(relief), status_code=303, fetch_redirect_response=False)
+        assert Revision.objects.get().data["plain_heading"] == "First editor's heading"
+
+    def test_unpublishing_asks_first_and_says_what_readers_will_see(self, author, client, relief):
+        url = f"/admin/articles/section/{relief.pk}/unpublish/"
+        question = author.get(url)
+        assertContains(question, "answers “Page not found”")
+        assertContains(question, RELIEF)
+        assertContains(question, "relief topic page")
+        assert client.get(RELIEF).status_code == 200  # asking changes nothing
+
+        assertRedirects(author.post(url), change_url(relief))
+        assert client.get(RELIEF).status_code == 404
+        assertNotContains(client.get("/relief/"), relief.plain_heading)
+        assert Section.objects.get(pk=relief.pk).status == Status.DRAFT
+
+    def test_the_status_cannot_be_set_from_the_form(self, author, client, relief):
+        data = section_form(relief, publish=False, status=Status.DRAFT)
+        author.post(change_url(relief), data)
+        assert client.get(RELIEF).status_code == 200
+
+    def test_a_draft_can_be_discarded_and_readers_never_saw_it(self, author, client, relief):
+        save_draft(author, relief, plain_heading="A heading nobody approved")
+        url = f"/admin/articles/section/{relief.pk}/discard-draft/"
+        assertContains(author.get(url), "Readers keep seeing the published version")
+        author.post(url)
+        assert Revision.objects.get().state == Revision.State.DISCARDED
+        assertNotContains(author.get(change_url(relief)), "A heading nobody approved")
+        assertNotContains(client.get(RELIEF), "A heading nobody approved")
+
+
+@pytest.mark.django_db
+class TestReview:
+    def test_submit_review_approve_publishes_and_records_the_review(
+        self, author, reviewer, client, relief
+    ):
+        body = f"{relief.body}\n\n{NEW_STEP}"
+        submit(author, relief, body=body)
+        revision = Revision.objects.get()
+        assert revision.state == Revision.State.SUBMITTED
+        assertNotContains(client.get(RELIEF), NEW_STEP)
+
+        queue = reviewer.get(QUEUE, follow=True)
+        assertContains(queue, relief.heading)
+        page = reviewer.get(review_url(revision))
+        assertContains(page, f"{NEW_STEP}</ins>")  # shown as added words
+        assertContains(page, "Approve")
+
+        response = decide(reviewer, revision, _approve="1", reviewer_role="general practitioner")
+        assertRedirects(response, QUEUE, fetch_redirect_response=False)
+        page = client.get(RELIEF)
+        assertContains(page, NEW_STEP)
+        today = timezone.localdate()
+        assertContains(
+            page,
+            f'Page last reviewed: <time datetime="{today:%Y-%m-%d}">{today.day} '
+            f"{today:%B %Y}</time> by Mei Lin, general practitioner.",
+        )
+        history = Section.objects.get(pk=relief.pk).history.first()
+        assert history.history_change_reason == (
+            "Published: approved by Mei Lin, general practitioner"
+        )
+
+    def test_the_author_cannot_approve_their_own_change(self, relief):
+        both = account("Kim Park", "Reviewers")
+        both.groups.add(Group.objects.get(name="Editors"))
+        client = logged_in(both)
+        submit(client, relief, plain_heading="Mine")
+        revision = Revision.objects.get()
+        assertContains(client.get(review_url(revision)), "another reviewer must approve it")
+        response = decide(client, revision, _approve="1", reviewer_role="nurse")
+        assert response.status_code == 403
+        assert Section.objects.get(pk=relief.pk).plain_heading != "Mine"
+
+    def test_an_editor_cannot_publish_or_approve(self, author, relief):
+        response = author.post(change_url(relief), section_form(relief))  # "Save and publish"
+        assert response.status_code == 403
+        submit(author, relief, plain_heading="Mine")
+        revision = Revision.objects.get()
+        assert decide(author, revision, _approve="1", reviewer_role="x").status_code == 403
+        assertNotContains(author.get(change_url(relief)), 'name="_publish"')
+
+    def test_sent_back_with_a_comment_the_author_sees(self, author, reviewer, client, relief):
+        submit(author, relief, plain_heading="Cramp? Do this")
+        revision = Revision.objects.get()
+        refused = decide(reviewer, revision, _send_back="1", comment="")
+        assertContains(refused, "Say what the author should change.")
+        decide(reviewer, revision, _send_back="1", comment="Keep the source's wording.")
+        revision.refresh_from_db()
+        assert revision.state == Revision.State.SENT_BACK
+        form = author.get(change_url(relief))
+        assertContains(form, "Sent back by a reviewer")
+        assertContains(form, "Keep the source&#x27;s wording.")
+        assertNotContains(client.get(RELIEF), "Cramp? Do this")
+
+    def test_an_invalid_decision_keeps_what_the_reviewer_typed(self, author, reviewer, relief):
+        submit(author, relief, plain_heading="Cramp? Do this")
+        revision = Revision.objects.get()
+        response = decide(reviewer, revision, _approve="1", reviewer_role="", comment="Fine.")
+        assertContains(response, "Say in what role you reviewed it.")
+        assertContains(response, "Fine.")
+
+    def test_a_new_page_needs_approval_too(self, author, reviewer, client, content):
+        article = Article.objects.get(slug="calf-muscle-spasm")
+        data = {
+            "article": article.pk, "kind": "relief", "heading": "A new section",
+            "slug": "a-new-section", "position": 9, "body": "Text as published.",
+            "plain": "", "plain_heading": "", "help_level": "", "help_note": "",
+            "_submit": "Submit",
+        }  # fmt: skip
+        author.post("/admin/articles/section/add/", data)
+        section = Section.objects.get(slug="a-new-section")
+        assert section.status == Status.DRAFT
+        assert client.get(f"{SPASM}a-new-section/").status_code == 404
+        decide(reviewer, Revision.objects.get(), _approve="1", reviewer_role="pharmacist")
+        assert client.get(f"{SPASM}a-new-section/").status_code == 200
+
+    def test_a_superuser_may_publish_without_review_and_readers_are_told(
+        self, editor_client, client, relief
+    ):
+        Section.objects.filter(pk=relief.pk).update(
+            last_reviewed=timezone.localdate(), reviewed_by="Dr A", reviewer_role="GP"
+        )
+        article = Article.objects.get(slug="calf-muscle-spasm")
+        article.sections.update(
+            last_reviewed=timezone.localdate(), reviewed_by="A", reviewer_role="B"
+        )
+        editor_client.post(change_url(relief), section_form(relief, plain_heading="Right now"))
+        page = client.get(RELIEF)
+        assertContains(page, "Right now")
+        assertContains(page, "Not yet reviewed by a health professional")
+        revision = Revision.objects.get()
+        assert revision.without_review
+        assert Section.objects.get(pk=relief.pk).history.first().history_change_reason == (
+            "Published without review by editor"
+        )
+
+    def test_switched_off_editors_publish_themselves(self, author, client, relief, settings):
+        settings.PUBLISHING_NEEDS_REVIEW = False
+        author.post(change_url(relief), section_form(relief, plain_heading="Right now"))
+        assertContains(client.get(RELIEF), "Right now")
+
+
+@pytest.mark.django_db
+class TestScheduledPublishing:
+    def test_an_approved_change_goes_live_when_its_time_has_come(
+        self, author, reviewer, client, relief
+    ):
+        submit(author, relief, plain_heading="Later heading")
+        revision = Revision.objects.get()
+        soon = timezone.localtime() + timedelta(hours=1)
+        decide(
+            reviewer,
+            revision,
+            _approve="1",
+            reviewer_role="general practitioner",
+            go_live_at=soon.strftime("%Y-%m-%dT%H:%M"),
+        )
+        revision.refresh_from_db()
+        assert revision.state == Revision.State.APPROVED
+        call_command("publish_scheduled")
+        assertNotContains(client.get(RELIEF), "Later heading")
+
+        Revision.objects.filter(pk=revision.pk).update(go_live_at=timezone.now())
+        call_command("publish_scheduled")
+        assertContains(client.get(RELIEF), "Later heading")
+        assert Revision.objects.get().state == Revision.State.PUBLISHED
+
+    def test_a_past_go_live_time_is_refused(self, author, reviewer, relief):
+        submit(author, relief, plain_heading="Later heading")
+        past = (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+        response = decide(
+            reviewer, Revision.objects.get(), _approve="1", reviewer_role="GP", go_live_at=past
+        )
+        assertContains(response, "Choose a time in the future")
+
+
+@pytest.mark.django_db
+class TestPreviewLinks:
+    def make_link(self, author, section):
+        author.post(f"/admin/articles/section/{section.pk}/preview-links/", {"create": "1"})
+        return PreviewLink.objects.get()
+
+    def test_a_link_shows_the_draft_to_anyone_never_cached_nor_indexed(
+        self, author, client, relief
+    ):
+        save_draft(author, relief, plain_heading="Draft heading for the doctor")
+        link = self.make_link(author, relief)
+        assert len(link.token) >= 40
+        assert link.expires - timezone.now() > timedelta(days=6, hours=23)
+        response = client.get(link.get_absolute_url())
+        assertContains(response, "Draft heading for the doctor")
+        assertContains(response, "Draft preview: not published.")
+        assertContains(response, '<meta name="robots" content="noindex">')
+        assert response["X-Robots-Tag"] == "noindex, nofollow"
+        assert "no-store" in response["Cache-Control"]
+        assert "private" in response["Cache-Control"]
+        # Readers still see the live page.
+        assertNotContains(client.get(RELIEF), "Draft heading for the doctor")
+
+    def test_revoked_or_expired_links_are_the_sites_404(self, author, client, relief):
+        save_draft(author, relief, plain_heading="Draft heading")
+        link = self.make_link(author, relief)
+        author.post(f"/admin/articles/section/{relief.pk}/preview-links/", {"revoke": link.pk})
+        response = client.get(link.get_absolute_url())
+        assert response.status_code == 404
+        assertContains(response, "Page not found", status_code=404)
+
+        other = self.make_link_again(author, relief)
+        PreviewLink.objects.filter(pk=other.pk).update(expires=timezone.now())
+        assert client.get(other.get_absolute_url()).status_code == 404
+        assert client.get("/preview/link/not-a-real-token/").status_code == 404
+
+    def make_link_again(self, author, section):
+        author.post(f"/admin/articles/section/{section.pk}/preview-links/", {"create": "1"})
+        return PreviewLink.objects.filter(revoked=None).get()
+
+    def test_an_article_link_shows_the_article_with_its_drafts(self, author, client, content):
+        article = Article.objects.get(slug="calf-muscle-spasm")
+        author.post(change_url(article), article_form(article, publish=False, title="New title"))
+        author.post(f"/admin/articles/article/{article.pk}/preview-links/", {"create": "1"})
+        response = client.get(PreviewLink.objects.get().get_absolute_url())
+        assertContains(response, "New title")
+        assertNotContains(client.get(SPASM), "New title")
