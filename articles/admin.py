@@ -110,6 +110,7 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
     """History with readable differences and restore, and protection from lost updates."""
 
     form = VersionCheckedForm
+    object_history_template = "admin/articles/object_history.html"
     object_history_list_template = "admin/articles/history_list.html"
 
     class Media:
