@@ -8,7 +8,7 @@ from django.contrib.admin.utils import unquote
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Case, Count, Value, When
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,6 +26,7 @@ from .models import (
     Article,
     EditConflict,
     Feedback,
+    Kind,
     PageText,
     PromotedResult,
     Revision,
@@ -618,7 +619,8 @@ class ArticleAdmin(DraftingAdmin):
                 "fields": ("plain_intro", "intro", "source_sentences"),
                 "description": "Readers see the plain-English introduction first, then the "
                 "introduction as published. On the home page, the first paragraph of the "
-                "introduction as published is quoted under “What night cramps are”.",
+                "introduction as published (“Introduction” below) is quoted under “What night "
+                "cramps are”.",
             },
         ),
         ("When to get help", {"fields": ("help_level", "help_note")}),
@@ -722,14 +724,91 @@ class SectionAdmin(DraftingAdmin):
         return format_html('<a href="{}">{}</a>', url, obj.article)
 
 
+ONE_PARAGRAPH_HELP = (
+    "One paragraph: no headings, lists or blank lines. These are the site's own words, so "
+    "they cite nothing; add no medical claim."
+)
+CARD_FIELDS = {
+    "heading": ("card title", "In bold on the card. Plain text."),
+    "body": (
+        "card description",
+        "One short line under the title. No links: the card is a link itself. "
+        + ONE_PARAGRAPH_HELP,
+    ),
+}
+
+
+def card_place(kind):
+    """Where a topic's card appears, and whether its page follows it (views.topic)."""
+    page = (
+        f"The {kind.label} page has the same title, and its lead paragraph starts with the "
+        "description."
+        if kind == Kind.RELIEF
+        else f"The {kind.label} page keeps its own title, “{kind.title}”."
+    )
+    return (
+        f"On the home page, the card for {kind.label} under “Choose a topic”, which opens the "
+        f"{kind.label} page. {page}"
+    )
+
+
+# Per text: where it appears, in more words than its name, and its fields' labels and help.
+PAGE_TEXT_PLACES = {
+    PageText.Key.HOME: (
+        "The top of the home page: the headline (the page's main heading) and the paragraph "
+        "under the “During a cramp” box that says what the site is.",
+        {
+            "heading": ("headline", "The home page's main heading. Plain text."),
+            "body": ("lead", f"The paragraph that says what the site is. {ONE_PARAGRAPH_HELP}"),
+        },
+    ),
+    **{key: (card_place(kind), CARD_FIELDS) for kind, key in PageText.TOPIC_CARDS.items()},
+    PageText.Key.DISCLAIMER: (
+        "The note at the foot of the home page. Other pages show the standard wording, which "
+        "is what this text was shipped with.",
+        {
+            "heading": ("opening words", "In bold at the start of the note. Plain text."),
+            "body": ("disclaimer", f"The rest of the note. {ONE_PARAGRAPH_HELP}"),
+        },
+    ),
+    PageText.Key.DURING_A_CRAMP: (
+        "The box that opens the home page and the Relief page.",
+        {},
+    ),
+    PageText.Key.ABOUT: ("The About page (“About this site”, linked from every page).", {}),
+}
+
+
+PAGE_TEXT_ORDER = Case(*(When(key=key, then=Value(i)) for i, key in enumerate(PageText.Key)))
+
+
 @admin.register(PageText)
 class PageTextAdmin(EditorialAdmin):
     """Texts with a fixed place on the site; editors change their words, not their place."""
 
     markdown_field = "body"
-    list_display = ("__str__", "heading", "text_changed")
-    fields = ("heading", "body", *VERSION_FIELDS, "text_changed", "updated")
-    readonly_fields = ("text_changed", "updated")
+    list_display = ("place", "heading", "text_changed")
+    # In the order readers meet them: the home page's, top to bottom, then the About page.
+    ordering = (PAGE_TEXT_ORDER,)
+    fields = ("where", "heading", "body", *VERSION_FIELDS, "text_changed", "updated")
+    readonly_fields = ("where", "text_changed", "updated")
+
+    @admin.display(description="where it appears", ordering=PAGE_TEXT_ORDER)
+    def place(self, obj):
+        return obj.get_key_display()
+
+    @admin.display(description="where it appears")
+    def where(self, obj):
+        return PAGE_TEXT_PLACES.get(obj.key, (obj.get_key_display(),))[0]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The fields named for what they are in this text's place: headline, card title..."""
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None:
+            for name, (label, help_text) in PAGE_TEXT_PLACES.get(obj.key, ("", {}))[1].items():
+                form.base_fields[name].label = capfirst(label)
+                form.base_fields[name].help_text = help_text
+        return form
 
     def has_add_permission(self, request):
         return False

@@ -550,3 +550,14 @@ def summarize(html, limit=160):
 def first_paragraph(html):
     """The text of the first paragraph of rendered HTML ("" when there is none)."""
     return next((text for tag, text in text_blocks(html) if tag == "p"), "")
+
+
+# Rendered HTML that is one paragraph: <p>, then no other paragraph's tag, then </p>.
+ONE_PARAGRAPH = re.compile(r"<p>((?:(?!</?p[\s>]).)*)</p>", re.S)
+
+
+def paragraph_contents(html):
+    """The inside of rendered HTML that is one paragraph, to go into a paragraph of the page's
+    own; None when the HTML is anything else (several paragraphs, a list, a heading)."""
+    match = ONE_PARAGRAPH.fullmatch(html.strip())
+    return mark_safe(match[1]) if match else None  # noqa: S308 (sanitized when rendered)

@@ -1,5 +1,7 @@
 """The content model: source articles and the editorial sections they are split into."""
 
+import re
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -338,7 +340,8 @@ class ArticleQuerySet(models.QuerySet):
 class Article(HelpCallout, Reviewed, Publishable):
     title = models.CharField(
         max_length=200,
-        help_text="The headline readers see. The shipped articles keep their published title.",
+        help_text="The headline readers see. The shipped articles keep their published title. "
+        "The home page shows it under “What night cramps are” and “The articles”.",
     )
     slug = models.SlugField(
         max_length=100,
@@ -347,10 +350,15 @@ class Article(HelpCallout, Reviewed, Publishable):
         "keeps working: it redirects to the new one.",
     )
     publisher = models.CharField(
-        max_length=200, help_text="The website that published the source article."
+        max_length=200,
+        help_text="The website that published the source article. The home page shows it "
+        "under “What night cramps are” and “The articles”.",
     )
     publisher_category = models.CharField(
-        max_length=200, blank=True, help_text="The source website's category, if it gives one."
+        max_length=200,
+        blank=True,
+        help_text="The source website's category, if it gives one. The home page shows it "
+        "under “The articles”.",
     )
     source_title = models.CharField(
         max_length=300, help_text="The title as published, word for word."
@@ -366,9 +374,11 @@ class Article(HelpCallout, Reviewed, Publishable):
     intro = MarkdownxField(
         "introduction",
         blank=True,
-        help_text="The opening paragraphs, in Markdown, shown above the sections. Keep the "
-        "source's wording; mark anything you add with an editor's note "
-        '(a line !!! editorial "Editor\'s note" followed by text indented by four spaces).',
+        help_text="The opening paragraphs as published, in Markdown, shown above the sections. "
+        "Keep the source's wording; mark anything you add with an editor's note "
+        '(a line !!! editorial "Editor\'s note" followed by text indented by four spaces). '
+        "Its first paragraph (notes aside) is quoted on the home page under “What night "
+        "cramps are”.",
     )
     intro_html = models.TextField(editable=False, default="")
     plain_intro = MarkdownxField(
@@ -699,15 +709,33 @@ class Section(HelpCallout, Reviewed, Publishable):
 
 
 class PageText(Versioned):
-    """A piece of text a page shows that belongs to no article: the "During a cramp" box,
-    the About page. Each has a fixed place (its key); editors change the words."""
+    """A piece of text a page shows that belongs to no article: the home page's headline,
+    lead, topic cards and disclaimer, the "During a cramp" box, the About page. Each has a
+    fixed place (its key, whose label says where); editors change the words."""
 
     class Key(models.TextChoices):
+        HOME = "home", "Home page: headline and lead"
         DURING_A_CRAMP = "during-a-cramp", "“During a cramp” box (home page and Relief page)"
+        TOPIC_RELIEF = (
+            "topic-relief",
+            "Home page: topic card for Relief (also the Relief page's title and lead)",
+        )
+        TOPIC_CAUSES = "topic-causes", "Home page: topic card for Causes"
+        TOPIC_PREVENTION = "topic-prevention", "Home page: topic card for Prevention"
+        DISCLAIMER = "disclaimer", "Home page: disclaimer at the foot of the page"
         ABOUT = "about", "About page"
 
     # Texts that restate the sources, so every paragraph and step cites them.
     CITED = {Key.DURING_A_CRAMP}
+    # Each topic's card on the home page.
+    TOPIC_CARDS = {
+        Kind.RELIEF: Key.TOPIC_RELIEF,
+        Kind.CAUSES: Key.TOPIC_CAUSES,
+        Kind.PREVENTION: Key.TOPIC_PREVENTION,
+    }
+    # Texts shown inside a paragraph the page makes (the lead, a card, the disclaimer): their
+    # body is one paragraph, and a card's has no link, the card being a link itself.
+    ONE_PARAGRAPH = {Key.HOME, Key.DISCLAIMER, *TOPIC_CARDS.values()}
 
     key = models.CharField(max_length=40, choices=Key.choices, unique=True, editable=False)
     heading = models.CharField(max_length=200, help_text="The heading readers see.")
@@ -736,6 +764,18 @@ class PageText(Versioned):
     def is_cited(self):
         return self.key in self.CITED
 
+    @property
+    def paragraph_html(self):
+        """The body as the inside of a paragraph the page makes (a one-paragraph text); the
+        first paragraph's words when the body is anything else."""
+        inside = markdown.paragraph_contents(self.body_html)
+        return markdown.first_paragraph(self.body_html) if inside is None else inside
+
+    @property
+    def summary(self):
+        """The body as plain text, cut at a word to fit a description (meta tags)."""
+        return markdown.summarize(self.body_html)
+
     def render(self):
         cite = source_citations() if self.is_cited else None
         self.body_html = markdown.render_markdown(self.body, heading_level=2, cite=cite)
@@ -746,6 +786,20 @@ class PageText(Versioned):
             errors = citation_errors(self.body, None, "body")
             if errors:
                 raise ValidationError(errors)
+        if self.key in self.ONE_PARAGRAPH:
+            self.render()
+            inside = markdown.paragraph_contents(self.body_html)
+            if inside is None:
+                raise ValidationError(
+                    {
+                        "body": "This text is shown as one paragraph: write it without "
+                        "headings, lists, editor's notes or blank lines."
+                    }
+                )
+            if self.key in self.TOPIC_CARDS.values() and re.search(r"<(a|img)\b", inside):
+                raise ValidationError(
+                    {"body": "The card is a link itself: take out the link or image."}
+                )
 
 
 class RevisionQuerySet(models.QuerySet):

@@ -18,11 +18,13 @@ CONDITION = {
 ASPECTS = {Kind.CAUSES: "Causes", Kind.RELIEF: "Treatment", Kind.PREVENTION: "Prevention"}
 
 
-def breadcrumb_trail(*, article=None, section=None, kind=None, source=False):
-    """[(name, path), ...] from the home page down to this page."""
+def breadcrumb_trail(*, article=None, section=None, kind=None, kind_title=None, source=False):
+    """[(name, path), ...] from the home page down to this page; a topic is named
+    `kind_title` when the page has its title from the editors."""
     trail = [("Home", reverse("articles:home"))]
     if kind is not None:
-        trail.append((Kind(kind).title, reverse("articles:topic", kwargs={"kind": kind})))
+        name = kind_title or Kind(kind).title
+        trail.append((name, reverse("articles:topic", kwargs={"kind": kind})))
     if article is not None:
         trail.append((article.title, article.get_absolute_url()))
     if section is not None:

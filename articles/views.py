@@ -6,6 +6,7 @@ an editor saves something.
 """
 
 from functools import wraps
+from typing import NamedTuple
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
@@ -37,6 +38,28 @@ def page_text(key):
     return PageText.objects.filter(key=key).first()
 
 
+def page_texts(*keys):
+    """{key: PageText} of those the database has, in one query; a missing one is left out,
+    and the page shows its fallback instead."""
+    return {text.key: text for text in PageText.objects.filter(key__in=keys)}
+
+
+class TopicText(NamedTuple):
+    """A topic's title and one-line description, as HTML in a page and as text for meta tags."""
+
+    title: str
+    description: str
+    summary: str
+
+
+def topic_text(kind, card):
+    """The topic's card on the home page, which editors write; the topic's own text when the
+    card is missing."""
+    if card is None:
+        return TopicText(kind.title, kind.question, kind.question)
+    return TopicText(card.heading, card.paragraph_html, card.summary)
+
+
 def last_changed(*items):
     """When the text of a page showing these items last changed ("Last updated")."""
     return max((item.text_changed for item in items if item is not None), default=None)
@@ -52,13 +75,19 @@ def page_review(*items):
 
 @public_page
 def home(request):
+    # Every text the page shows from the editors, in one query.
+    keys = PageText.Key
+    cards = PageText.TOPIC_CARDS
+    texts = page_texts(keys.HOME, keys.DURING_A_CRAMP, keys.DISCLAIMER, *cards.values())
     return render(
         request,
         "articles/home.html",
         {
             "articles": Article.objects.published(),
-            "box": page_text(PageText.Key.DURING_A_CRAMP),
-            "topics": list(Kind),
+            "home": texts.get(keys.HOME),
+            "box": texts.get(keys.DURING_A_CRAMP),
+            "topics": [(kind, topic_text(kind, texts.get(cards[kind]))) for kind in Kind],
+            "disclaimer": texts.get(keys.DISCLAIMER),
         },
     )
 
@@ -67,7 +96,13 @@ def home(request):
 def topic(request, kind):
     kind = Kind(kind)
     sections = list(Section.objects.published().of_kind(kind).select_related("article"))
-    box = page_text(PageText.Key.DURING_A_CRAMP) if kind == Kind.RELIEF else None
+    # /relief/ reads its box anyway, so its title and lead follow its card on the home page in
+    # the same query; the other topics keep their own (a query more per page otherwise).
+    box = card = None
+    if kind == Kind.RELIEF:
+        texts = page_texts(PageText.Key.DURING_A_CRAMP, PageText.TOPIC_CARDS[kind])
+        box, card = texts.get(PageText.Key.DURING_A_CRAMP), texts.get(PageText.TOPIC_CARDS[kind])
+    text = topic_text(kind, card)
     return render(
         request,
         "articles/topic.html",
@@ -75,10 +110,11 @@ def topic(request, kind):
             "kind": kind,
             "sections": sections,
             "box": box,
-            "changed": last_changed(box, *sections),
-            "trail": breadcrumb_trail(kind=kind),
-            "title": kind.title,
-            "description": kind.question,
+            "lead": text.description,
+            "changed": last_changed(box, card, *sections),
+            "trail": breadcrumb_trail(kind=kind, kind_title=text.title),
+            "title": text.title,
+            "description": text.summary,
         },
     )
 

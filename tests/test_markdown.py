@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from articles.markdown import render_markdown
+from articles.markdown import paragraph_contents, render_markdown
 
 XSS_VECTORS = [
     "<script>alert(1)</script>",
@@ -180,3 +180,22 @@ def test_pathological_article_introduction_is_a_form_error(editor_client, conten
     assert saved.status_code == 200
     assert message in saved.content.decode()
     assert Article.objects.get(pk=article.pk).intro == article.intro
+
+
+@pytest.mark.parametrize(
+    ("text", "inside"),
+    [
+        ("Words with *emphasis*.", "Words with <em>emphasis</em>."),
+        ("<script>alert(1)</script>Words.", "Words."),
+        ("One.\n\nTwo.", None),
+        ("- a list", None),
+        ("## A heading", None),
+        ('!!! editorial "Editor\'s note"\n    A note.', None),
+        ("Words <div>a block</div> after", None),
+        ("> quoted", None),
+        ("<p>raw</p><p>two</p>", None),
+    ],
+)
+def test_one_paragraph_goes_inside_the_pages_own_and_nothing_else_does(text, inside):
+    """The home page's lead, cards and disclaimer: only one sanitised paragraph's inside."""
+    assert paragraph_contents(render_markdown(text)) == inside

@@ -246,7 +246,7 @@ class TestQueryCounts:
 
     @pytest.mark.parametrize(
         ("url", "queries"),
-        # Home and /relief/ read the "During a cramp" box too; the About page its text.
+        # Home and /relief/ read their page texts too (one query); the About page its text.
         [("/", 3), ("/causes/", 2), ("/relief/", 3), (SPASM, 2), (f"{SPASM}causes/", 3), (f"{SPASM}source/", 2),
          ("/about/", 3), ("/search/?q=calcium", SEARCH), ("/feed/", 2), ("/sitemap.xml", 5), ("/robots.txt", 1)],
     )  # fmt: skip

@@ -63,5 +63,16 @@ def article_form(article, publish=True, **changes):
     return data
 
 
+def page_text_form(text, **changes):
+    data = {
+        "heading": text.heading,
+        "body": text.body,
+        "base_version": text.version,
+        "base_record": latest_record(text),
+    }
+    data.update(changes)
+    return data
+
+
 def change_url(obj):
     return f"/admin/articles/{obj._meta.model_name}/{obj.pk}/change/"
