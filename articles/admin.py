@@ -54,12 +54,12 @@ def is_conflict(form):
 
 def conflict_message(obj):
     change = obj.last_change()
-    who = "Someone"
-    when = ""
-    if change is not None:
-        if change.history_user:
-            who = display_name(change.history_user)
-        when = f" at {date_format(timezone.localtime(change.history_date), 'DATETIME_FORMAT')}"
+    user, moment = (change.history_user, change.history_date) if change else (None, None)
+    draft = publishing.open_revision(obj) if hasattr(obj, "draft_fields") else None
+    if draft is not None and (moment is None or draft.updated > moment):
+        user, moment = draft.saved_by, draft.updated  # a draft of a change was saved last
+    who = display_name(user) if user else "Someone"
+    when = f" at {date_format(timezone.localtime(moment), 'DATETIME_FORMAT')}" if moment else ""
     return (
         f"{who} saved this {obj._meta.verbose_name}{when}, after you opened it, so your "
         "changes have not been saved. The form now shows their version; your text is under "
@@ -251,6 +251,8 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         current = self.model._default_manager.filter(pk=object_id).first()
         if current is None:  # deleted since: the admin says so itself
             return None
+        if hasattr(current, "draft_fields"):
+            current = publishing.with_draft(current)  # what the form shows
         opened = None
         if conflict["opened"]:
             opened = current.history.filter(history_id=conflict["opened"]).first()
@@ -907,6 +909,9 @@ class RevisionAdmin(admin.ModelAdmin):
     list_filter = ("state", "content_type")
     list_select_related = ("content_type", "submitted_by")
     change_form_template = "admin/articles/review.html"
+
+    class Media:
+        css = {"all": ["css/admin-preview.css"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).open()

@@ -841,6 +841,9 @@ class Revision(models.Model):
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
     # Everyone who saved this change: none of them may approve it.
     authors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -98,6 +98,7 @@ def save_draft(obj, user):
         content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
     )
     revision.data = snapshot(obj)
+    revision.saved_by = user
     revision.state = State.DRAFT
     revision.go_live_at = None
     revision.save()

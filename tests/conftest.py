@@ -44,30 +44,42 @@ def django_db_modify_db_settings(tmp_path_factory):
         database["TEST"]["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 
-# The Editors group's permissions as the migrations make them, noted once the test database
-# is ready: a live-server test empties the database when it ends, and nothing migrates again.
-_EDITORS_PERMISSIONS = []
+# The Editors' and Reviewers' groups' permissions as the migrations make them, noted once the
+# test database is ready: a live-server test empties the database when it ends, and nothing
+# migrates again.
+GROUPS = ("Editors", "Reviewers")
+_GROUP_PERMISSIONS = {}
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """pytest-django's test database, and a note of the Editors group (see editors_group)."""
+    """pytest-django's test database, and a note of the groups (see editors_group)."""
     with django_db_blocker.unblock():
-        _EDITORS_PERMISSIONS[:] = (
-            permission.natural_key()
-            for permission in Permission.objects.filter(group__name="Editors")
-        )
+        for name in GROUPS:
+            _GROUP_PERMISSIONS[name] = [
+                permission.natural_key()
+                for permission in Permission.objects.filter(group__name=name)
+            ]
+
+
+def group_as_migrated(name):
+    """The group as the migrations make it, made again if a test emptied the database."""
+    assert _GROUP_PERMISSIONS.get(name), f"the migrations made no {name} group"
+    group, _ = Group.objects.get_or_create(name=name)
+    group.permissions.set(
+        Permission.objects.get_by_natural_key(*key) for key in _GROUP_PERMISSIONS[name]
+    )
+    return group
 
 
 @pytest.fixture
 def editors_group(transactional_db):
-    """The Editors group as the migrations make it, made again if a test emptied the database."""
-    assert _EDITORS_PERMISSIONS, "the migrations made no Editors group in the test database"
-    group, _ = Group.objects.get_or_create(name="Editors")
-    group.permissions.set(
-        Permission.objects.get_by_natural_key(*key) for key in _EDITORS_PERMISSIONS
-    )
-    return group
+    return group_as_migrated("Editors")
+
+
+@pytest.fixture
+def reviewers_group(transactional_db):
+    return group_as_migrated("Reviewers")
 
 
 @pytest.fixture(autouse=True)

@@ -92,17 +92,21 @@ def public_page(request, content):
 
 
 @pytest.fixture
-def log_in_editor(content, editors_group, django_user_model, new_context, live_server):
-    """log_in_editor(username, **user_fields): a page of a new browser context, logged in as a
-    new member of the Editors group.
+def log_in_editor(
+    content, editors_group, reviewers_group, django_user_model, new_context, live_server
+):
+    """log_in_editor(username, group="Editors", **user_fields): a page of a new browser
+    context, logged in as a new member of the Editors group (or of the Reviewers group).
 
     Logged in by session cookie: test_editor.py drives the login form; here it would only cost
     two page loads per editor.
     """
 
-    def log_in(username, **fields):
+    groups = {"Editors": editors_group, "Reviewers": reviewers_group}
+
+    def log_in(username, group="Editors", **fields):
         user = django_user_model.objects.create_user(username, is_staff=True, **fields)
-        user.groups.add(editors_group)
+        user.groups.add(groups[group])
         client = Client()
         client.force_login(user)
         context = new_context()

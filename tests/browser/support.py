@@ -4,6 +4,7 @@ from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from articles.loader import CONTENT_DIR, read_manifest
 from articles.models import Kind
@@ -134,3 +135,59 @@ FOCUSED_ELEMENT_JS = """() => {
 FOCUSABLE_COUNT_JS = """() => [...document.querySelectorAll(
   'a[href], button, input:not([type=hidden]), select, textarea, [tabindex]:not([tabindex="-1"])'
 )].filter((el) => el.checkVisibility()).length"""
+
+
+# The admin on the screens editors use (tests/browser/test_admin_layout.py, test_review.py).
+SCREENS = {
+    "phone-390": {"width": 390, "height": 844},
+    "desktop-1280": {"width": 1280, "height": 800},
+}
+
+# Rounding of fractional widths may add a pixel; a layout that does not fit adds hundreds.
+TOLERANCE_PX = 1
+
+# Boxes that reach past either side of the window: those of `selector`, visible ones only.
+OUTSIDE_THE_WINDOW_JS = """([selector, tolerance]) => {
+  const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll(selector)]
+    .filter((el) => el.checkVisibility())
+    .map((el) => [el.id || el.className, el.getBoundingClientRect()])
+    .filter(([, box]) => box.left < -tolerance || box.right > width + tolerance)
+    .map(([name, box]) => `${name}: ${Math.round(box.left)} to ${Math.round(box.right)}px`);
+}"""
+
+# What each form's Markdown editors show, which must be whole on screen.
+EDITOR_PARTS = ".markdownx-editor, .markdownx-preview, .edit-conflict"
+
+
+def visit(page, url):
+    """Open an admin page; on a change form, wait for markdownx's live previews to show."""
+    page.goto(url)
+    for preview in page.locator(".markdownx-preview").all():
+        expect(preview).not_to_be_empty()
+
+
+def screenshot(page, name, screen):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}--{screen}.png", full_page=True)
+
+
+def fitting_problems(page):
+    """What of the page does not fit the window: sideways scrolling, editors cut off."""
+    problems = []
+    if (overflow := sideways_overflow(page)) > TOLERANCE_PX:
+        problems.append(f"the page scrolls sideways by {overflow}px")
+    problems += page.evaluate(OUTSIDE_THE_WINDOW_JS, [EDITOR_PARTS, TOLERANCE_PX])
+    return problems
+
+
+def tab_to(page, target, limit=300):
+    """Press Tab until `target` has the focus, which the keyboard then shows."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("(el) => el === document.activeElement"):
+            break
+    expect(target).to_be_focused()
+    assert target.evaluate(
+        "(el) => el.matches(':focus-visible') && getComputedStyle(el).outlineStyle !== 'none'"
+    ), "the focus is not shown"

@@ -88,9 +88,10 @@ def test_a_draft_is_gone_for_readers_and_opens_in_the_editors_preview(
 
     editor = log_in_editor("editor")
     editor.goto(change_url(spasm_relief))
-    editor.get_by_label("Status").select_option(label="Draft: only editors can see it")
-    save(editor, "Save and continue editing")
-    expect(editor.locator(".messagelist")).to_contain_text("was changed successfully")
+    editor.get_by_role("link", name="Unpublish…").click()
+    expect(editor.locator("#content-main")).to_contain_text("answers “Page not found”")
+    editor.get_by_role("button", name="Yes, unpublish it").click()
+    expect(editor.locator(".messagelist")).to_contain_text("is unpublished")
 
     reader.goto(SPASM)
     expect(reader.get_by_role("heading", level=1)).to_have_text(SPASM_TITLE)
@@ -111,8 +112,9 @@ def test_a_draft_is_gone_for_readers_and_opens_in_the_editors_preview(
 
 
 def test_the_second_of_two_editors_is_told_who_saved_first_and_keeps_their_text(
-    spasm_relief, log_in_editor, page
+    spasm_relief, log_in_editor, page, settings
 ):
+    settings.PUBLISHING_NEEDS_REVIEW = False  # editors publish their own changes
     first = log_in_editor("ada", first_name="Ada", last_name="Okafor")
     second = log_in_editor("ben", first_name="Ben", last_name="Hall")
     first.goto(change_url(spasm_relief))
@@ -120,14 +122,14 @@ def test_the_second_of_two_editors_is_told_who_saved_first_and_keeps_their_text(
     expect(second.get_by_role("note")).to_contain_text("Ada Okafor opened it at")
 
     first.locator("textarea#id_body").fill(spasm_relief.body.replace("a hot towel", "a warm towel"))
-    save(first)
-    expect(first.locator(".messagelist")).to_contain_text("was changed successfully")
+    save(first, "Save and publish")
+    expect(first.locator(".messagelist")).to_contain_text("is published")
 
     body = second.locator("textarea#id_body")
     body.press("Control+End")
     second.keyboard.type("\n\nBen's words: stretch the calf before bed.")
     typed = body.input_value()
-    save(second)
+    save(second, "Save and publish")
     saved = spasm_relief.last_change()
     when = date_format(timezone.localtime(saved.history_date), "DATETIME_FORMAT")
     expect(second.locator(".messagelist .error")).to_contain_text(
@@ -153,8 +155,9 @@ def test_the_second_of_two_editors_is_told_who_saved_first_and_keeps_their_text(
 
 
 def test_history_shows_the_change_word_by_word_and_revert_brings_the_old_text_back(
-    foot_relief, log_in_editor, django_user_model, page
+    foot_relief, log_in_editor, django_user_model, page, settings
 ):
+    settings.PUBLISHING_NEEDS_REVIEW = False  # editors publish their own changes
     editor = log_in_editor("okafor", first_name="Ada", last_name="Okafor")
     # The change is saved here, as if in the admin: the other tests drive the editing itself.
     foot_relief.body = foot_relief.body.replace("knead the cramped area", "rub the cramped area")
@@ -185,10 +188,13 @@ def test_history_shows_the_change_word_by_word_and_revert_brings_the_old_text_ba
     rows.nth(1).get_by_role("link", name=foot_relief.heading).click()
     expect(editor.locator("textarea#id_body")).to_have_value(re.compile("knead the cramped area"))
     editor.get_by_role("button", name="Revert").click()
-    expect(editor.locator(".messagelist")).to_contain_text(
-        f"The section “{foot_relief.heading}” was reverted to the version of "
-    )
+    expect(editor.locator(".messagelist")).to_contain_text("Reverted to the version of ")
     expect(editor.locator(".messagelist")).not_to_contain_text("changed successfully")
+    # The page is live: the reverted text is a draft until it is published.
+    page.goto(foot_relief.get_absolute_url())
+    expect(page.locator("main")).to_contain_text("rub the cramped area")
+    editor.goto(change_url(foot_relief))
+    save(editor, "Save and publish")
     editor.goto(change_url(foot_relief))
     editor.get_by_role("link", name="History").click()
     expect(rows.first).to_contain_text("Reverted to the version of")

@@ -1,0 +1,81 @@
+"""A change from draft to readers in Chromium, by keyboard alone, on a desktop and a phone: an
+editor saves a draft of a live section and submits it, previews it, and a reviewer approves it
+from the review queue. Each page fits the screen and axe finds nothing on it (#15)."""
+
+import pytest
+from playwright.sync_api import expect
+
+from articles.models import Revision, Section
+
+from .support import SCREENS, axe_violations, fitting_problems, screenshot, tab_to, visit
+
+NEW_HEADING = "Stop a foot cramp: pull your toes up"
+
+
+@pytest.fixture
+def foot_relief(content):
+    return Section.objects.select_related("article").get(
+        article__slug="sleeping-foot-cramp", slug="relief"
+    )
+
+
+def check_page(page, name, screen, problems):
+    screenshot(page, name, screen)
+    if found := fitting_problems(page):
+        problems[f"{name}: fit"] = found
+    if report := axe_violations(page):
+        problems[f"{name}: axe"] = report
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_a_change_is_drafted_previewed_submitted_and_approved_by_keyboard(
+    foot_relief, log_in_editor, live_server, screen
+):
+    editor = log_in_editor("okafor", first_name="Ada", last_name="Okafor")
+    reviewer = log_in_editor("lin", group="Reviewers", first_name="Mei", last_name="Lin")
+    for page in (editor, reviewer):
+        page.set_viewport_size(SCREENS[screen])
+    reader = foot_relief.get_absolute_url()
+    problems = {}
+
+    # The editor changes the plain-English heading and submits it, by keyboard.
+    visit(editor, f"/admin/articles/section/{foot_relief.pk}/change/")
+    heading = editor.get_by_label("Heading in plain English")
+    tab_to(editor, heading)
+    editor.keyboard.press("Control+A")
+    editor.keyboard.type(NEW_HEADING)
+    tab_to(editor, editor.get_by_role("button", name="Save and submit for review"))
+    editor.keyboard.press("Enter")
+    expect(editor.locator(".messagelist")).to_contain_text("is waiting for review")
+    assert Revision.objects.get().state == Revision.State.SUBMITTED
+    visit(editor, f"/admin/articles/section/{foot_relief.pk}/change/")
+    expect(editor.get_by_role("region", name="Publishing")).to_contain_text("Waiting for review")
+    check_page(editor, "admin-change-form-draft", screen, problems)
+
+    # The preview shows the draft as readers will see it; readers still get the live page.
+    tab_to(editor, editor.get_by_role("link", name="Preview the draft"))
+    editor.keyboard.press("Enter")
+    expect(editor.get_by_role("heading", level=1)).to_have_text(NEW_HEADING)
+    check_page(editor, "admin-preview", screen, problems)
+    editor.context.clear_cookies()
+    editor.goto(reader)
+    expect(editor.get_by_role("heading", level=1)).not_to_have_text(NEW_HEADING)
+
+    # The reviewer finds it in the queue and approves it.
+    visit(reviewer, "/admin/articles/revision/")
+    check_page(reviewer, "admin-review-queue", screen, problems)
+    tab_to(reviewer, reviewer.get_by_role("link", name=str(foot_relief)))
+    reviewer.keyboard.press("Enter")
+    expect(reviewer.get_by_role("heading", name="What it changes")).to_be_visible()
+    expect(reviewer.locator(".review-change").first).to_contain_text("pull your toes up")
+    check_page(reviewer, "admin-review", screen, problems)
+    tab_to(reviewer, reviewer.get_by_label("Your role, as readers will see it"))
+    reviewer.keyboard.type("general practitioner")
+    tab_to(reviewer, reviewer.get_by_role("button", name="Approve"))
+    reviewer.keyboard.press("Enter")
+    expect(reviewer.locator(".messagelist")).to_contain_text("Approved and published")
+
+    editor.goto(reader)
+    expect(editor.get_by_role("heading", level=1)).to_have_text(NEW_HEADING)
+    expect(editor.locator(".currency")).to_contain_text("by Mei Lin, general practitioner")
+    assert not problems, "\n".join(f"{name}: {report}" for name, report in problems.items())
