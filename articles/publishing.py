@@ -156,10 +156,11 @@ def publish(revision, user, without_review=False):
     was_live = obj.is_published
     apply(obj, revision.data)
     obj.status = Status.PUBLISHED
-    if without_review:
-        if review_required():  # a superuser's choice to skip it: readers are told
-            obj.clear_review()
+    if without_review and review_required():  # a superuser's choice to skip it: readers are told
+        obj.clear_review()
         reason = f"Published without review by {display_name(user)}"
+    elif without_review:  # the site does not ask for review
+        reason = f"Published by {display_name(user)}"
     else:
         obj.record_review(
             timezone.localdate(revision.reviewed_at), revision.reviewer_name, revision.reviewer_role
