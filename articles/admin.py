@@ -333,8 +333,11 @@ class DraftingAdmin(EditorialAdmin):
     change_form_template = "admin/articles/drafting_change_form.html"
 
     def get_readonly_fields(self, request, obj=None):
-        fields = [*super().get_readonly_fields(request, obj), "status"]
-        if publishing.review_required():
+        fields = [*super().get_readonly_fields(request, obj)]
+        names = {field.name for field in self.model._meta.get_fields()}
+        if "status" in names:
+            fields.append("status")  # changed by publishing and unpublishing, not typed
+        if publishing.review_required() and names.issuperset(REVIEW_FIELDS):
             fields += REVIEW_FIELDS  # recorded by a reviewer's approval, not typed
         return fields
 
@@ -384,6 +387,7 @@ class DraftingAdmin(EditorialAdmin):
         if live is not None:
             context |= {
                 "live": live.is_published,
+                "can_unpublish": hasattr(live, "status"),
                 "address": live.get_absolute_url(),
                 "revision": publishing.open_revision(live),
                 "preview_url": live.get_preview_url(),
@@ -493,6 +497,8 @@ class DraftingAdmin(EditorialAdmin):
     def unpublish_view(self, request, object_id):
         """Asks first, saying what readers will see; then takes the page off the site."""
         obj = self.live_object_or_404(request, object_id)
+        if not hasattr(obj, "status"):
+            raise Http404  # a page text is always shown
         if request.method == "POST" and obj.is_published:
             publishing.unpublish(obj, request.user)
             self.message_user(
@@ -785,7 +791,7 @@ PAGE_TEXT_ORDER = Case(*(When(key=key, then=Value(i)) for i, key in enumerate(Pa
 
 
 @admin.register(PageText)
-class PageTextAdmin(EditorialAdmin):
+class PageTextAdmin(DraftingAdmin):
     """Texts with a fixed place on the site; editors change their words, not their place."""
 
     markdown_field = "body"
@@ -817,9 +823,6 @@ class PageTextAdmin(EditorialAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def view_on_site(self, obj):
-        return reverse("articles:about" if obj.key == PageText.Key.ABOUT else "articles:home")
 
 
 @admin.register(SearchSynonym)

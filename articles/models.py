@@ -751,6 +751,9 @@ class PageText(Versioned):
 
     text_fields = ("body",)
     reader_fields = ("heading", "body")
+    draft_fields = ("heading", "body")  # a change is a draft until published (publishing.py)
+    # A text with a fixed place is always shown: it has no status, and is never unpublished.
+    is_published = True
     history = HistoricalRecords(excluded_fields=["version", "seed_hash", "body_html"])
 
     class Meta:
@@ -759,6 +762,15 @@ class PageText(Versioned):
 
     def __str__(self):
         return self.get_key_display()
+
+    def get_absolute_url(self):
+        """The page it appears on (the home page shows all but the About page's)."""
+        return reverse("articles:about" if self.key == self.Key.ABOUT else "articles:home")
+
+    def get_preview_url(self):
+        return reverse(
+            "articles:preview_about" if self.key == self.Key.ABOUT else "articles:preview_home"
+        )
 
     @property
     def is_cited(self):

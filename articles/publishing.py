@@ -86,7 +86,10 @@ def with_draft(obj):
 
 
 def is_live(obj):
-    """Whether readers see the page now (from the database: `obj` may carry draft values)."""
+    """Whether readers see the page now (from the database: `obj` may carry draft values).
+    A page text, which has no status, always is."""
+    if not hasattr(obj, "status"):
+        return True
     return type(obj)._default_manager.filter(pk=obj.pk, status=Status.PUBLISHED).exists()
 
 
@@ -155,16 +158,23 @@ def publish(revision, user, without_review=False):
     before = snapshot(obj)
     was_live = obj.is_published
     apply(obj, revision.data)
-    obj.status = Status.PUBLISHED
+    if hasattr(obj, "status"):
+        obj.status = Status.PUBLISHED
+    # Pages with a review line (articles and sections) record the review, or its absence.
+    reviewed = hasattr(obj, "record_review")
     if without_review and review_required():  # a superuser's choice to skip it: readers are told
-        obj.clear_review()
+        if reviewed:
+            obj.clear_review()
         reason = f"Published without review by {display_name(user)}"
     elif without_review:  # the site does not ask for review
         reason = f"Published by {display_name(user)}"
     else:
-        obj.record_review(
-            timezone.localdate(revision.reviewed_at), revision.reviewer_name, revision.reviewer_role
-        )
+        if reviewed:
+            obj.record_review(
+                timezone.localdate(revision.reviewed_at),
+                revision.reviewer_name,
+                revision.reviewer_role,
+            )
         reason = f"Published: approved by {revision.reviewer_name}, {revision.reviewer_role}"
     reader_fields = [obj._meta.get_field(name).attname for name in obj.reader_fields]
     if not was_live or any(before.get(name) != getattr(obj, name) for name in reader_fields):

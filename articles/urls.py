@@ -36,6 +36,8 @@ urlpatterns = [
     # One page's draft for someone without an account, by an editor's link (never cached).
     path("preview/link/<str:token>/", read_only(views.preview_link), name="preview_link"),
     # Drafts exactly as readers will see them once published; staff only, 404 for others.
+    path("preview/", read_only(views.staff_preview(views.home)), name="preview_home"),
+    path("preview/about/", read_only(views.staff_preview(views.about)), name="preview_about"),
     path(
         "preview/articles/<slug:article>/",
         read_only(views.staff_preview(views.article_detail)),

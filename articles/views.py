@@ -38,10 +38,13 @@ def page_text(key):
     return PageText.objects.filter(key=key).first()
 
 
-def page_texts(*keys):
+def page_texts(*keys, drafts=False):
     """{key: PageText} of those the database has, in one query; a missing one is left out,
-    and the page shows its fallback instead."""
-    return {text.key: text for text in PageText.objects.filter(key__in=keys)}
+    and the page shows its fallback instead. With drafts, as they will be once published."""
+    texts = {text.key: text for text in PageText.objects.filter(key__in=keys)}
+    if drafts:
+        texts = {key: publishing.with_draft(text) for key, text in texts.items()}
+    return texts
 
 
 class TopicText(NamedTuple):
@@ -73,21 +76,32 @@ def page_review(*items):
     return min(items, key=lambda item: item.last_reviewed)
 
 
+# What the home page shows from the editors (PageText), read in one query.
+HOME_TEXTS = (
+    PageText.Key.HOME,
+    PageText.Key.DURING_A_CRAMP,
+    PageText.Key.DISCLAIMER,
+    *PageText.TOPIC_CARDS.values(),
+)
+
+
 @public_page
-def home(request):
-    # Every text the page shows from the editors, in one query.
-    keys = PageText.Key
+def home(request, preview=False):
+    return home_page(request, page_texts(*HOME_TEXTS, drafts=preview), preview=preview)
+
+
+def home_page(request, texts, **context):
     cards = PageText.TOPIC_CARDS
-    texts = page_texts(keys.HOME, keys.DURING_A_CRAMP, keys.DISCLAIMER, *cards.values())
     return render(
         request,
         "articles/home.html",
         {
             "articles": Article.objects.published(),
-            "home": texts.get(keys.HOME),
-            "box": texts.get(keys.DURING_A_CRAMP),
+            "home": texts.get(PageText.Key.HOME),
+            "box": texts.get(PageText.Key.DURING_A_CRAMP),
             "topics": [(kind, topic_text(kind, texts.get(cards[kind]))) for kind in Kind],
-            "disclaimer": texts.get(keys.DISCLAIMER),
+            "disclaimer": texts.get(PageText.Key.DISCLAIMER),
+            **context,
         },
     )
 
@@ -208,11 +222,16 @@ def preview_link(request, token):
     if page is None:
         raise Http404("This preview link has expired or was revoked.")
     page = publishing.with_draft(page)
+    context = {"preview": True, "preview_link": link}
     if isinstance(page, Section):
-        response = section_page(request, page, preview=True, preview_link=link)
-    else:
+        response = section_page(request, page, **context)
+    elif isinstance(page, Article):
         sections = [publishing.with_draft(section) for section in page.sections.all()]
-        response = article_page(request, page, sections, preview=True, preview_link=link)
+        response = article_page(request, page, sections, **context)
+    elif page.key == PageText.Key.ABOUT:
+        response = about_page(request, page, **context)
+    else:  # shown on the home page, beside the live texts
+        response = home_page(request, page_texts(*HOME_TEXTS) | {page.key: page}, **context)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -236,17 +255,25 @@ def source(request, article, preview=False):
 
 
 @public_page
-def about(request):
+def about(request, preview=False):
+    text = page_text(PageText.Key.ABOUT)
+    if preview and text is not None:
+        text = publishing.with_draft(text)
+    return about_page(request, text, preview=preview)
+
+
+def about_page(request, text, **context):
     return render(
         request,
         "articles/about.html",
         {
             "articles": Article.objects.published(),
-            "text": page_text(PageText.Key.ABOUT),
+            "text": text,
             "contact_email": settings.CONTACT_EMAIL,
             "title": "About this site",
             "description": "Who runs Night Cramps, where its content comes from, how it is "
             "chosen and reviewed, and how to report a mistake.",
+            **context,
         },
     )
 

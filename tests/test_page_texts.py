@@ -52,8 +52,10 @@ def disclaimer(response):
 
 
 @pytest.fixture
-def editors_client(client, content):
-    """Logged in as an editor in the Editors group, not a superuser."""
+def editors_client(client, content, settings):
+    """Logged in as an editor in the Editors group, not a superuser, on a site that publishes
+    without review (tests/test_publishing.py has page texts through review)."""
+    settings.PUBLISHING_NEEDS_REVIEW = False
     user = get_user_model().objects.create_user("ed", password="x" * 20, is_staff=True)
     user.groups.add(Group.objects.get(name="Editors"))
     client.force_login(user)

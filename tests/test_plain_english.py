@@ -15,7 +15,7 @@ from articles import sources
 from articles.loader import CONTENT_DIR, load_content
 from articles.markdown import cited_ids, text_blocks
 from articles.models import Article, PageText, Section
-from tests.helpers.admin_forms import article_form, change_url, section_form
+from tests.helpers.admin_forms import article_form, change_url, page_text_form, section_form
 
 SPASM = "/articles/calf-muscle-spasm/"
 SLEEP = "/articles/sleeping-foot-cramp/"
@@ -218,9 +218,7 @@ class TestPages:
     def test_an_editor_changes_the_box_in_the_admin(self, editor_client, content, client):
         box = PageText.objects.get(key=PageText.Key.DURING_A_CRAMP)
         body = box.body.replace("Pull your toes up", "Draw your toes up")
-        response = editor_client.post(
-            change_url(box), {"heading": box.heading, "body": body, "base_version": box.version}
-        )
+        response = editor_client.post(change_url(box), page_text_form(box, body=body))
         assertRedirects(response, "/admin/articles/pagetext/")
         assertContains(client.get("/"), "Draw your toes up")
         assertContains(client.get("/relief/"), "Draw your toes up")
@@ -289,9 +287,7 @@ class TestEditingPlainEnglish:
     def test_an_uncited_step_in_the_box_is_refused(self, editor_client, content):
         box = PageText.objects.get(key=PageText.Key.DURING_A_CRAMP)
         body = box.body + "\n5. Drink a glass of water.\n"
-        response = editor_client.post(
-            change_url(box), {"heading": box.heading, "body": body, "base_version": box.version}
-        )
+        response = editor_client.post(change_url(box), page_text_form(box, body=body))
         assertContains(response, "These have none: “Drink a glass of water.”")
         assert "Drink a glass" not in PageText.objects.get(pk=box.pk).body
 
@@ -425,10 +421,7 @@ class TestReviews:
     def test_the_about_page_says_how_review_works_and_is_editable(self, editor_client, content):
         about = PageText.objects.get(key=PageText.Key.ABOUT)
         body = about.body + "\n\nOur clinical adviser is named here by the editors."
-        response = editor_client.post(
-            change_url(about),
-            {"heading": about.heading, "body": body, "base_version": about.version},
-        )
+        response = editor_client.post(change_url(about), page_text_form(about, body=body))
         assertRedirects(response, "/admin/articles/pagetext/")
         page = editor_client.get("/about/")
         assertContains(page, "How review works")

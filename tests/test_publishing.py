@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from articles.models import Article, PreviewLink, Revision, Section, Status
-from tests.helpers.admin_forms import article_form, change_url, section_form
+from articles.models import Article, PageText, PreviewLink, Revision, Section, Status
+from tests.helpers.admin_forms import article_form, change_url, page_text_form, section_form
 
 SPASM = "/articles/calf-muscle-spasm/"
 RELIEF = f"{SPASM}relief/"
@@ -323,3 +323,41 @@ class TestPreviewLinks:
         response = client.get(PreviewLink.objects.get().get_absolute_url())
         assertContains(response, "New title")
         assertNotContains(client.get(SPASM), "New title")
+
+
+@pytest.mark.django_db
+class TestPageTexts:
+    """The "During a cramp" box restates the sources' instructions: a change to it, like one
+    to a section, waits for a reviewer."""
+
+    def test_a_change_to_the_box_waits_for_a_reviewer(self, author, reviewer, client, content):
+        box = PageText.objects.get(key=PageText.Key.DURING_A_CRAMP)
+        body = box.body.replace("Pull your toes up", "Draw your toes up")
+        data = page_text_form(box, publish=False, body=body) | {"_submit": "Submit"}
+        author.post(change_url(box), data)
+        assertNotContains(client.get("/"), "Draw your toes up")
+        assertNotContains(client.get("/relief/"), "Draw your toes up")
+        # The editors' preview of the home page shows it; the page is not for readers.
+        assertContains(author.get("/preview/"), "Draw your toes up")
+        assert client.get("/preview/").status_code == 404
+        assert author.post(change_url(box), page_text_form(box, body=body)).status_code == 403
+
+        revision = Revision.objects.get()
+        page = reviewer.get(review_url(revision))
+        assertContains(page, "Draw </ins>")
+        decide(reviewer, revision, _approve="1", reviewer_role="general practitioner")
+        assertContains(client.get("/"), "Draw your toes up")
+        assertContains(client.get("/relief/"), "Draw your toes up")
+        assert "Unpublish" not in author.get(change_url(box)).content.decode()
+
+    def test_a_preview_link_shows_a_home_page_text_beside_the_live_ones(
+        self, author, client, content
+    ):
+        home = PageText.objects.get(key=PageText.Key.HOME)
+        author.post(change_url(home), page_text_form(home, publish=False, heading="Cramp now?"))
+        author.post(f"/admin/articles/pagetext/{home.pk}/preview-links/", {"create": "1"})
+        response = client.get(PreviewLink.objects.get().get_absolute_url())
+        assertContains(response, "<h1>Cramp now?</h1>", html=True)
+        assertContains(response, "Draft preview: not published.")
+        assert "no-store" in response["Cache-Control"]
+        assertNotContains(client.get("/"), "Cramp now?")

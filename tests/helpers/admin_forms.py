@@ -63,8 +63,9 @@ def article_form(article, publish=True, **changes):
     return data
 
 
-def page_text_form(text, **changes):
-    data = {
+def page_text_form(text, publish=True, **changes):
+    data = {**PUBLISH} if publish else {}
+    data |= {
         "heading": text.heading,
         "body": text.body,
         "base_version": text.version,
