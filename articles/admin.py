@@ -32,8 +32,9 @@ from .models import (
     Revision,
     SearchSynonym,
     Section,
+    Status,
 )
-from .publishing import display_name
+from .publishing import PublishRefused, display_name
 
 IMAGE_WITHOUT_ALT = re.compile(r"!\[\s*\]\(")
 # How long an editor who opened a form counts as maybe still editing it.
@@ -273,6 +274,9 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         return {"fields": fields, "known": opened is not None}
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Reverting is changing: those who may only look (reviewers) cannot.
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
         # "Revert" saves through the same version check; a lost race is a conflict, as above.
         request.restored_version = (
             self.model.history.filter(id=object_id, history_id=version_id)
@@ -415,13 +419,27 @@ class DraftingAdmin(EditorialAdmin):
                 )
             )
         else:
-            # A page readers do not see yet is saved as it is.
+            # A page readers do not see yet is saved as it is; never published by it, nor
+            # given a review (a form, or a revert to an old version, may carry either).
+            self.keep_publishing_fields(obj)
             super().save_model(request, obj, form, change)
             request.publishing_outcome = self.reverted(request) + (
                 f"“{obj}” is saved. It is a draft: readers do not see it until it is published."
             )
         if SUBMIT in request.POST or PUBLISH in request.POST:
             self.submit_or_publish(request, obj)
+
+    def keep_publishing_fields(self, obj):
+        """Status and (where review is asked for) the review, as stored: only publishing
+        and unpublishing change them."""
+        stored = self.model._default_manager.filter(pk=obj.pk).first() if obj.pk else None
+        if hasattr(obj, "status"):
+            obj.status = stored.status if stored else Status.DRAFT
+        if publishing.review_required() and hasattr(obj, "record_review"):
+            if stored is None:
+                obj.clear_review()
+            else:
+                obj.record_review(stored.last_reviewed, stored.reviewed_by, stored.reviewer_role)
 
     def reverted(self, request):
         restored = getattr(request, "restored_version", None)
@@ -445,7 +463,11 @@ class DraftingAdmin(EditorialAdmin):
                 + " until a reviewer approves it."
             )
         else:
-            publishing.publish_now(obj, request.user)
+            try:
+                publishing.publish_now(obj, request.user)
+            except PublishRefused as refused:
+                request.publishing_outcome += f" It was not published: {refused}"
+                return
             request.publishing_outcome = (
                 self.reverted(request) + f"“{obj}” is published: readers see it now."
             ) + (
@@ -541,7 +563,8 @@ class DraftingAdmin(EditorialAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(self.admin_url(obj, "change"))
         if "revoke" in request.POST:
-            publishing.preview_links(obj).filter(pk=request.POST["revoke"]).update(
+            link = request.POST["revoke"]
+            publishing.preview_links(obj).filter(pk=int(link) if link.isdigit() else None).update(
                 revoked=timezone.now()
             )
             self.message_user(request, "The preview link is revoked: it no longer opens.")
@@ -654,8 +677,9 @@ class ArticleAdmin(DraftingAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # The source text is typed in once, when an article is added, and then kept as is.
+        fields = super().get_readonly_fields(request, obj)
         dates = ("source_sentences", "text_changed", "created", "updated")
-        return ("source_text", *dates) if obj else dates
+        return [*fields, "source_text", *dates] if obj else [*fields, *dates]
 
     @admin.display(description="source sentences, to cite")
     def source_sentences(self, obj):
@@ -887,6 +911,10 @@ class ReviewForm(forms.Form):
         help_text="Needed when you send the change back: say what to change.",
     )
 
+    # What the page showed the reviewer (publishing.digest): a change edited since is not
+    # approved unseen.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args, approve, **kwargs):
         super().__init__(*args, **kwargs)
         self.approve = approve
@@ -963,7 +991,13 @@ class RevisionAdmin(admin.ModelAdmin):
             if form.is_valid():
                 return self.decide(request, revision, form)
         else:
-            form = ReviewForm(approve=True, initial={"reviewer_role": self.last_role(request)})
+            form = ReviewForm(
+                approve=True,
+                initial={
+                    "reviewer_role": self.last_role(request),
+                    "seen": publishing.digest(revision),
+                },
+            )
         page = revision.page
         draft = publishing.apply(type(page)._default_manager.get(pk=page.pk), revision.data)
         context = {
@@ -1016,7 +1050,6 @@ class RevisionAdmin(admin.ModelAdmin):
         return rows
 
     def decide(self, request, revision, form):
-        page = revision.page
         if form.approve and not request.user.get_full_name():
             self.message_user(
                 request,
@@ -1025,20 +1058,34 @@ class RevisionAdmin(admin.ModelAdmin):
                 messages.ERROR,
             )
             return HttpResponseRedirect(request.path)
+        try:
+            message = self.carry_out(request, revision, form)
+        except PublishRefused as refused:
+            self.message_user(request, f"Not done: {refused}", messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        self.message_user(request, message, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:articles_revision_changelist"))
+
+    def carry_out(self, request, revision, form):
+        page = revision.page
         if form.approve:
             revision = publishing.approve(
                 revision,
                 request.user,
                 form.cleaned_data["reviewer_role"].strip(),
                 form.cleaned_data["go_live_at"],
+                seen=form.cleaned_data["seen"],
             )
             if revision.state == Revision.State.APPROVED:
                 when = date_format(timezone.localtime(revision.go_live_at), "DATETIME_FORMAT")
                 message = f"Approved: “{page}” goes live at {when}."
+            elif isinstance(page, Section) and not page.article.is_published:
+                message = (
+                    f"Approved and published: readers see “{page}” once its article is published."
+                )
             else:
                 message = f"Approved and published: readers see “{page}” now."
         else:
             publishing.send_back(revision, request.user, form.cleaned_data["comment"].strip())
             message = f"Sent back: the author of “{page}” sees your comment on its form."
-        self.message_user(request, message, messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:articles_revision_changelist"))
+        return message

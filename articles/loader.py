@@ -17,6 +17,7 @@ from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
 from .models import Article, PageText, SearchSynonym, Section, Status
+from .publishing import open_revision
 from .search import normalize_query
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -105,7 +106,8 @@ def _sync(obj, fields, shipped, counts, noun):
     shipped_hash = fingerprint(shipped)
     if obj.pk is None:
         outcome, reason = "created", "Shipped content loaded"
-    elif fingerprint(current_values(obj, fields)) != obj.seed_hash:
+    elif fingerprint(current_values(obj, fields)) != obj.seed_hash or open_revision(obj):
+        # Changed by an editor, or being changed: a draft waits for review.
         counts[f"{noun} kept as edited"] += 1
         return
     elif shipped_hash == obj.seed_hash:

@@ -3,7 +3,7 @@
 import re
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -419,6 +419,9 @@ class Article(HelpCallout, Reviewed, Publishable):
     updated = models.DateTimeField(auto_now=True)
 
     objects = ArticleQuerySet.as_manager()
+    # Its drafts and preview links go when it goes.
+    revisions = GenericRelation("Revision")
+    preview_links = GenericRelation("PreviewLink")
     text_fields = ("intro", "plain_intro", "help_note")
     # What readers see: an editor's change to one of these is a new "Last updated" date.
     reader_fields = ("title", "intro", "plain_intro", "help_level", "help_note")
@@ -569,6 +572,9 @@ class Section(HelpCallout, Reviewed, Publishable):
     updated = models.DateTimeField(auto_now=True)
 
     objects = SectionQuerySet.as_manager()
+    # Its drafts and preview links go when it goes.
+    revisions = GenericRelation("Revision")
+    preview_links = GenericRelation("PreviewLink")
     text_fields = ("body", "plain", "help_note")
     reader_fields = ("heading", "plain_heading", "body", "plain", "help_level", "help_note")
     draft_fields = (
@@ -752,6 +758,8 @@ class PageText(Versioned):
     text_fields = ("body",)
     reader_fields = ("heading", "body")
     draft_fields = ("heading", "body")  # a change is a draft until published (publishing.py)
+    revisions = GenericRelation("Revision")
+    preview_links = GenericRelation("PreviewLink")
     # A text with a fixed place is always shown: it has no status, and is never unpublished.
     is_published = True
     history = HistoricalRecords(excluded_fields=["version", "seed_hash", "body_html"])
@@ -850,6 +858,9 @@ class Revision(models.Model):
     data = models.JSONField(
         encoder=DjangoJSONEncoder, help_text="The proposed values of the page's fields."
     )
+    # The live values the change started from: only fields the draft changed from these are
+    # put on the page, so a change made to the live page meanwhile is kept.
+    base = models.JSONField(encoder=DjangoJSONEncoder, default=dict)
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
     # Everyone who saved this change: none of them may approve it.
     authors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
@@ -897,6 +908,10 @@ class Revision(models.Model):
     @property
     def is_open(self):
         return self.state in self.OPEN_STATES
+
+    def changed_data(self):
+        """The draft's values that differ from the live ones it started from."""
+        return {name: value for name, value in self.data.items() if self.base.get(name) != value}
 
 
 class PreviewLink(models.Model):

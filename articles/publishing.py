@@ -12,19 +12,28 @@ docs/decisions/0005-drafts-and-review.md says why this is written here and not t
 library.
 """
 
+import hashlib
+import json
+import logging
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
 from django.utils import timezone
 
 from .models import PreviewLink, Revision, Status
 
+log = logging.getLogger(__name__)
 State = Revision.State
 REVIEW_PERMISSION = "articles.review_revision"
+
+
+class PublishRefused(Exception):
+    """The change cannot go live as it is: it changed since, or no longer fits the page."""
 
 
 def review_required():
@@ -82,7 +91,7 @@ def apply(obj, data):
 def with_draft(obj):
     """The page as it will be once its open change is published (itself when there is none)."""
     revision = open_revision(obj)
-    return apply(obj, revision.data) if revision is not None else obj
+    return apply(obj, revision.changed_data()) if revision is not None else obj
 
 
 def is_live(obj):
@@ -98,7 +107,9 @@ def save_draft(obj, user):
     row readers see is left alone. A change that was waiting for review, approved or sent back
     becomes a draft again: what is reviewed is what goes live."""
     revision = open_revision(obj) or Revision(
-        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        base=snapshot(type(obj)._default_manager.get(pk=obj.pk)),
     )
     revision.data = snapshot(obj)
     revision.saved_by = user
@@ -114,6 +125,11 @@ def submit(obj, user):
     revision = open_revision(obj)
     if revision is None:
         revision = save_draft(obj, user)
+        if not obj.is_published:
+            # A page never seen by readers was written on its own row: whoever saved it is
+            # an author too, and may not approve it.
+            editors = obj.history.exclude(history_user=None).values_list("history_user", flat=True)
+            revision.authors.add(*set(editors))
     revision.state = State.SUBMITTED
     revision.submitted_by = user
     revision.submitted_at = timezone.now()
@@ -122,10 +138,22 @@ def submit(obj, user):
     return revision
 
 
-def approve(revision, reviewer, role, go_live_at=None):
-    """The reviewer's approval: the change goes live now, or at go_live_at."""
+def digest(revision):
+    """A fingerprint of the change's text, for a reviewer's page to say what it showed."""
+    payload = json.dumps(revision.data, sort_keys=True, cls=DjangoJSONEncoder)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@transaction.atomic
+def approve(revision, reviewer, role, go_live_at=None, seen=None):
+    """The reviewer's approval: the change goes live now, or at go_live_at. PublishRefused if
+    it changed since the reviewer saw it (`seen`, its digest then) or no longer fits."""
     if not can_review(reviewer, revision):
         raise PermissionDenied("Only a reviewer who did not write a change may approve it.")
+    revision = claim(revision, State.SUBMITTED)
+    if seen is not None and digest(revision) != seen:
+        raise PublishRefused("The change was edited after you opened it: here it is again.")
+    check(revision)
     revision.reviewer = reviewer
     revision.reviewer_name = display_name(reviewer)
     revision.reviewer_role = role
@@ -139,9 +167,33 @@ def approve(revision, reviewer, role, go_live_at=None):
     return publish(revision, reviewer)
 
 
+def claim(revision, *states):
+    """The revision as stored now, locked until the transaction ends; PublishRefused when it
+    is no longer in one of `states` (edited, discarded or published meanwhile)."""
+    current = Revision.objects.select_for_update().filter(pk=revision.pk).first()
+    if current is None or current.state not in states:
+        raise PublishRefused("The change was edited, discarded or published meanwhile.")
+    return current
+
+
+def check(revision):
+    """PublishRefused, saying why, when the page with the change would not be valid now (a
+    slug taken meanwhile, a citation or anchor that no longer holds)."""
+    page = revision.page
+    if page is None:
+        raise PublishRefused("The page was deleted.")
+    apply(page, revision.changed_data())
+    try:
+        page.full_clean(exclude=["status"])
+    except ValidationError as error:
+        raise PublishRefused(" ".join(error.messages)) from error
+
+
+@transaction.atomic
 def send_back(revision, reviewer, comment):
     if not can_review(reviewer, revision):
         raise PermissionDenied("Only a reviewer who did not write a change may send it back.")
+    revision = claim(revision, State.SUBMITTED)
     revision.state = State.SENT_BACK
     revision.reviewer = reviewer
     revision.reviewer_name = display_name(reviewer)
@@ -154,10 +206,10 @@ def send_back(revision, reviewer, comment):
 @transaction.atomic
 def publish(revision, user, without_review=False):
     """Copy the change onto the live row and save it: readers see it from now on."""
-    obj = revision.page
+    obj = type(revision.page)._default_manager.select_for_update().get(pk=revision.object_id)
     before = snapshot(obj)
     was_live = obj.is_published
-    apply(obj, revision.data)
+    apply(obj, revision.changed_data())
     if hasattr(obj, "status"):
         obj.status = Status.PUBLISHED
     # Pages with a review line (articles and sections) record the review, or its absence.
@@ -187,37 +239,66 @@ def publish(revision, user, without_review=False):
     revision.published_at = timezone.now()
     revision.without_review = without_review
     revision.save()
+    close_preview_links(obj)
     return revision
 
 
+@transaction.atomic
 def publish_now(obj, user):
     """Publish the page's change (or the unpublished page) without a reviewer's approval."""
     if not can_publish_directly(user):
         raise PermissionDenied("Publishing needs a reviewer's approval.")
-    revision = open_revision(obj) or save_draft(obj, user)
+    revision = claim(open_revision(obj) or save_draft(obj, user), *Revision.OPEN_STATES)
+    check(revision)
     return publish(revision, user, without_review=True)
 
 
+@transaction.atomic
 def discard(revision):
     revision.state = State.DISCARDED
     revision.save()
+    page = revision.page
+    # A form still open on the draft is stale now: its save is refused, not a new draft.
+    type(page)._default_manager.filter(pk=page.pk).update(version=models.F("version") + 1)
+    close_preview_links(page)
 
 
+@transaction.atomic
 def unpublish(obj, user):
-    """Take the page away from readers; any change in progress stays a draft."""
+    """Take the page away from readers. A change waiting for review or approved to go live
+    becomes a draft again, so nothing brings the page back without a new decision."""
     obj.status = Status.DRAFT
     obj._history_user = user
     obj._change_reason = f"Unpublished by {display_name(user)}"
     obj.save()
+    Revision.objects.of(obj).filter(state__in=[State.SUBMITTED, State.APPROVED]).update(
+        state=State.DRAFT, go_live_at=None
+    )
 
 
 def publish_due(now=None):
-    """Publish the approved changes whose time has come; the number published."""
+    """Publish the approved changes whose time has come; the number published. One that can
+    no longer go live is sent back to its author, saying why; the others still go."""
     published = 0
     for revision in Revision.objects.due(now).select_related("reviewer"):
-        publish(revision, revision.reviewer)
-        published += 1
+        try:
+            with transaction.atomic():
+                revision = claim(revision, State.APPROVED)
+                check(revision)
+                publish(revision, revision.reviewer)
+            published += 1
+        except PublishRefused as refused:
+            log.warning("Scheduled change %s not published: %s", revision.pk, refused)
+            Revision.objects.filter(pk=revision.pk, state=State.APPROVED).update(
+                state=State.SENT_BACK,
+                review_comment=f"Not published at its scheduled time: {refused}",
+            )
     return published
+
+
+def close_preview_links(page):
+    """A page's preview links show its draft: once that is published or discarded, they go."""
+    preview_links(page).update(revoked=timezone.now())
 
 
 def new_preview_link(obj, user, days=None):

@@ -27,7 +27,8 @@ def staff_preview(view):
 
     @wraps(view)
     def preview(request, *args, **kwargs):
-        if not (request.user.is_active and request.user.is_staff):
+        # Staff who may see the content in the admin (editors, reviewers); 404 for others.
+        if not (request.user.is_staff and request.user.has_perm("articles.view_section")):
             raise Http404
         return view(request, *args, preview=True, **kwargs)
 
@@ -180,13 +181,14 @@ def section_detail(request, article, section, preview=False):
     )
     if preview:
         section = publishing.with_draft(section)
-    return section_page(request, section, preview=preview)
+    return section_page(request, section, drafts=preview, preview=preview)
 
 
-def section_page(request, section, **context):
+def section_page(request, section, drafts=False, **context):
+    """The section's page; with drafts, its unpublished sister sections are listed too."""
     article = section.article
     siblings = (
-        Section.objects.visible(context.get("preview", False))
+        Section.objects.visible(drafts)
         .filter(article=article)
         .exclude(pk=section.pk)
         .select_related("article")
@@ -225,8 +227,8 @@ def preview_link(request, token):
     context = {"preview": True, "preview_link": link}
     if isinstance(page, Section):
         response = section_page(request, page, **context)
-    elif isinstance(page, Article):
-        sections = [publishing.with_draft(section) for section in page.sections.all()]
+    elif isinstance(page, Article):  # the article's draft, with its published sections
+        sections = list(page.sections.published().order_by("position", "pk"))
         response = article_page(request, page, sections, **context)
     elif page.key == PageText.Key.ABOUT:
         response = about_page(request, page, **context)

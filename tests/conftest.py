@@ -73,12 +73,12 @@ def group_as_migrated(name):
 
 
 @pytest.fixture
-def editors_group(transactional_db):
+def editors_group(db):
     return group_as_migrated("Editors")
 
 
 @pytest.fixture
-def reviewers_group(transactional_db):
+def reviewers_group(db):
     return group_as_migrated("Reviewers")
 
 

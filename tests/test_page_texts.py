@@ -7,7 +7,6 @@ import tomllib
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from articles.loader import CONTENT_DIR, PAGE_TEXTS, load_content
@@ -52,12 +51,12 @@ def disclaimer(response):
 
 
 @pytest.fixture
-def editors_client(client, content, settings):
+def editors_client(client, content, settings, editors_group):
     """Logged in as an editor in the Editors group, not a superuser, on a site that publishes
     without review (tests/test_publishing.py has page texts through review)."""
     settings.PUBLISHING_NEEDS_REVIEW = False
     user = get_user_model().objects.create_user("ed", password="x" * 20, is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user.groups.add(editors_group)
     client.force_login(user)
     return client
 

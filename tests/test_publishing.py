@@ -2,11 +2,11 @@
 professional, scheduled publishing, unpublishing and preview links (articles/publishing.py),
 through the admin as an editor and a reviewer use it."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -23,6 +23,7 @@ QUEUE = "/admin/articles/revision/"
 
 
 def account(name, group, superuser=False):
+    """A staff account with a full name in `group` (the Editors or Reviewers group)."""
     first, last = name.split()
     user = get_user_model().objects.create_user(
         f"{first.lower()}.{last.lower()}",
@@ -31,7 +32,7 @@ def account(name, group, superuser=False):
         is_staff=True,
         is_superuser=superuser,
     )
-    user.groups.add(Group.objects.get(name=group))
+    user.groups.add(group)
     return user
 
 
@@ -42,13 +43,13 @@ def logged_in(user):
 
 
 @pytest.fixture
-def author(db):
-    return logged_in(account("Ada Okafor", "Editors"))
+def author(editors_group):
+    return logged_in(account("Ada Okafor", editors_group))
 
 
 @pytest.fixture
-def reviewer(db):
-    return logged_in(account("Mei Lin", "Reviewers"))
+def reviewer(reviewers_group):
+    return logged_in(account("Mei Lin", reviewers_group))
 
 
 @pytest.fixture
@@ -69,8 +70,15 @@ def review_url(revision):
     return reverse("admin:articles_revision_change", args=[revision.pk])
 
 
-def decide(client, revision, **data):
-    return client.post(review_url(revision), data)
+def seen(client, revision):
+    """What the review page showed: its form says so, so an unseen edit is not approved."""
+    page = client.get(review_url(revision)).content.decode()
+    match = re.search(r'name="seen" value="([0-9a-f]+)"', page)
+    return match[1] if match else ""
+
+
+def decide(client, revision, shown=None, **data):
+    return client.post(review_url(revision), {"seen": shown or seen(client, revision), **data})
 
 
 @pytest.mark.django_db
@@ -94,10 +102,10 @@ class TestDraftsOfLivePages:
         assertContains(preview, NEW_STEP)
         assertContains(preview, "Preview for editors")
 
-    def test_two_editors_of_one_draft_are_told_of_each_other(self, author, relief):
+    def test_two_editors_of_one_draft_are_told_of_each_other(self, author, relief, editors_group):
         opened = section_form(relief, publish=False)
         save_draft(author, relief, plain_heading="First editor's heading")
-        other = logged_in(account("Sam Ode", "Editors"))
+        other = logged_in(account("Sam Ode", editors_group))
         refused = other.post(change_url(relief), opened | {"plain_heading": "Second heading"})
         assertRedirects(refused, change_url(relief), status_code=303, fetch_redirect_response=False)
         assert Revision.objects.get().data["plain_heading"] == "First editor's heading"
@@ -162,9 +170,27 @@ class TestReview:
             "Published: approved by Mei Lin, general practitioner"
         )
 
-    def test_the_author_cannot_approve_their_own_change(self, relief):
-        both = account("Kim Park", "Reviewers")
-        both.groups.add(Group.objects.get(name="Editors"))
+    def test_a_change_edited_after_the_reviewer_opened_it_is_not_approved_unseen(
+        self, author, reviewer, client, relief
+    ):
+        submit(author, relief, plain_heading="First wording")
+        revision = Revision.objects.get()
+        shown = seen(reviewer, revision)
+        relief.refresh_from_db()  # the author's form opens on the current version
+        submit(author, relief, plain_heading="Second wording")
+        assert Revision.objects.get().data["plain_heading"] == "Second wording"
+        response = decide(reviewer, revision, shown, _approve="1", reviewer_role="GP")
+        assertRedirects(response, review_url(revision), fetch_redirect_response=False)
+        assert "edited after you opened it" in str(list(response.wsgi_request._messages))
+        assertNotContains(client.get(RELIEF), "Second wording")
+        decide(reviewer, revision, _approve="1", reviewer_role="GP")  # seen this time
+        assertContains(client.get(RELIEF), "Second wording")
+
+    def test_the_author_cannot_approve_their_own_change(
+        self, relief, editors_group, reviewers_group
+    ):
+        both = account("Kim Park", reviewers_group)
+        both.groups.add(editors_group)
         client = logged_in(both)
         submit(client, relief, plain_heading="Mine")
         revision = Revision.objects.get()
@@ -361,3 +387,152 @@ class TestPageTexts:
         assertContains(response, "Draft preview: not published.")
         assert "no-store" in response["Cache-Control"]
         assertNotContains(client.get("/"), "Cramp now?")
+
+
+@pytest.mark.django_db
+class TestNothingGetsPastReview:
+    """Paths around the buttons that must not publish, approve unseen, or lose a change."""
+
+    def test_an_editor_cannot_publish_or_review_through_the_form_fields(
+        self, author, client, content
+    ):
+        article = Article.objects.get(slug="calf-muscle-spasm")
+        fake_review = {
+            "status": Status.PUBLISHED,
+            "last_reviewed": "2026-11-01",
+            "reviewed_by": "Dr Fake",
+            "reviewer_role": "GP",
+        }
+        data = article_form(article, publish=False, title="A new article", slug="new") | {
+            "source_text": "Text.",
+            "plain_intro": "",
+            "sections-TOTAL_FORMS": 0,
+            "sections-INITIAL_FORMS": 0,
+            **fake_review,
+        }
+        response = author.post("/admin/articles/article/add/", data)
+        errors = response.context["adminform"].form.errors if response.status_code == 200 else ""
+        assert response.status_code == 302, errors
+        added = Article.objects.get(slug="new")
+        assert (added.status, added.reviewed_by) == (Status.DRAFT, "")
+        assert client.get("/articles/new/").status_code == 404
+        # Nor by editing the unpublished article's form.
+        author.post(change_url(added), article_form(added, publish=False) | fake_review)
+        added.refresh_from_db()
+        assert (added.status, added.reviewed_by) == (Status.DRAFT, "")
+
+    def test_a_revert_is_a_draft_and_reviewers_cannot_revert(
+        self, author, reviewer, client, relief
+    ):
+        old = relief.history.first()
+        history = f"/admin/articles/section/{relief.pk}/history/{old.pk}/"
+        assert reviewer.post(history, section_form(relief, publish=False)).status_code == 403
+        author.post(f"/admin/articles/section/{relief.pk}/unpublish/")
+        relief.refresh_from_db()
+        author.post(history, section_form(relief, publish=False, plain_heading="Reverted"))
+        assert Section.objects.get(pk=relief.pk).status == Status.DRAFT
+        assert client.get(RELIEF).status_code == 404
+
+    def test_who_wrote_a_new_page_cannot_approve_it(self, editors_group, reviewers_group, content):
+        kim = account("Kim Park", reviewers_group)
+        kim.groups.add(editors_group)
+        article = Article.objects.get(slug="calf-muscle-spasm")
+        data = {
+            "article": article.pk, "kind": "relief", "heading": "Kim's section",
+            "slug": "kims-section", "position": 9, "body": "Text as published.",
+            "plain": "", "plain_heading": "", "help_level": "", "help_note": "",
+        }  # fmt: skip
+        logged_in(kim).post("/admin/articles/section/add/", data)
+        section = Section.objects.get(slug="kims-section")
+        submit(logged_in(account("Sam Ode", editors_group)), section)
+        revision = Revision.objects.get()
+        response = decide(logged_in(kim), revision, _approve="1", reviewer_role="GP")
+        assert response.status_code == 403
+
+    def test_unpublishing_stops_a_scheduled_change_from_bringing_the_page_back(
+        self, author, reviewer, client, relief
+    ):
+        submit(author, relief, plain_heading="Later")
+        revision = Revision.objects.get()
+        soon = (timezone.localtime() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+        decide(reviewer, revision, _approve="1", reviewer_role="GP", go_live_at=soon)
+        author.post(f"/admin/articles/section/{relief.pk}/unpublish/")
+        Revision.objects.filter(pk=revision.pk).update(go_live_at=timezone.now())
+        call_command("publish_scheduled")
+        assert client.get(RELIEF).status_code == 404
+        assert Revision.objects.get().state == Revision.State.DRAFT
+
+    def test_a_change_to_the_live_page_meanwhile_is_kept_when_the_draft_goes_live(
+        self, author, reviewer, client, relief
+    ):
+        submit(author, relief, plain_heading="The draft's heading")
+        live = Section.objects.get(pk=relief.pk)
+        live.share_title = "Set on the live page meanwhile"
+        live.save()
+        decide(reviewer, Revision.objects.get(), _approve="1", reviewer_role="GP")
+        published = Section.objects.get(pk=relief.pk)
+        assert published.plain_heading == "The draft's heading"
+        assert published.share_title == "Set on the live page meanwhile"
+
+    def test_a_change_that_no_longer_fits_is_refused_not_a_crash(
+        self, author, reviewer, client, relief, make_section
+    ):
+        submit(author, relief, slug="stretch-now")
+        Section.objects.create(
+            article=relief.article, kind="relief", heading="Taken", slug="stretch-now",
+            body="Text.", position=20,
+        )  # fmt: skip
+        response = decide(reviewer, Revision.objects.get(), _approve="1", reviewer_role="GP")
+        assert response.status_code == 302
+        assert "Not done" in str(list(response.wsgi_request._messages))
+        assert Section.objects.get(pk=relief.pk).slug == "relief"
+
+    def test_a_scheduled_change_that_fails_is_sent_back_and_others_still_go(
+        self, author, reviewer, client, content
+    ):
+        spasm = Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
+        foot = Section.objects.get(article__slug="sleeping-foot-cramp", slug="relief")
+        soon = (timezone.localtime() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+        submit(author, spasm, slug="stretch-now")
+        submit(author, foot, plain_heading="Foot, later")
+        for revision in Revision.objects.all():
+            decide(reviewer, revision, _approve="1", reviewer_role="GP", go_live_at=soon)
+        Section.objects.create(
+            article=spasm.article, kind="relief", heading="Taken", slug="stretch-now",
+            body="Text.", position=20,
+        )  # fmt: skip
+        Revision.objects.update(go_live_at=timezone.now())
+        call_command("publish_scheduled")
+        assertContains(client.get(foot.get_absolute_url()), "Foot, later")
+        failed = Revision.objects.get(object_id=spasm.pk)
+        assert failed.state == Revision.State.SENT_BACK
+        assert failed.review_comment.startswith("Not published at its scheduled time")
+
+    def test_a_deleted_page_takes_its_drafts_and_links_along(self, author, relief):
+        save_draft(author, relief, plain_heading="Draft")
+        author.post(f"/admin/articles/section/{relief.pk}/preview-links/", {"create": "1"})
+        relief.delete()
+        assert not Revision.objects.exists() and not PreviewLink.objects.exists()
+        call_command("publish_scheduled")
+
+    def test_a_form_open_on_a_discarded_draft_cannot_bring_it_back(self, author, relief):
+        save_draft(author, relief, plain_heading="Thrown away")
+        relief.refresh_from_db()
+        stale = section_form(relief, publish=False, plain_heading="Thrown away")
+        author.post(f"/admin/articles/section/{relief.pk}/discard-draft/")
+        refused = author.post(change_url(relief), stale)
+        assert refused.status_code == 303
+        assert not Revision.objects.open().exists()
+
+    def test_preview_links_show_only_the_linked_draft(self, author, client, content, relief):
+        article = relief.article
+        save_draft(author, relief, plain_heading="A section's draft")
+        author.post(f"/admin/articles/article/{article.pk}/preview-links/", {"create": "1"})
+        response = client.get(PreviewLink.objects.get().get_absolute_url())
+        assertNotContains(response, "A section's draft")
+        assertContains(response, relief.plain_heading)
+        # It shows the site's share image: none is made of a draft's title.
+        assertContains(response, "/static/img/share.png")
+        # A bad revoke is a no-op, not an error.
+        revoke = f"/admin/articles/article/{article.pk}/preview-links/"
+        assert author.post(revoke, {"revoke": "x"}).status_code == 302

@@ -5,6 +5,7 @@ import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.html import format_html
@@ -84,5 +85,8 @@ def share_texts(context):
 
 @register.simple_tag(takes_context=True)
 def share_image_url(context, title):
-    """The absolute address of the page's own share image (made once, then stored)."""
+    """The absolute address of the page's own share image (made once, then stored); a
+    draft's preview shows the site's own, so no image of an unpublished title is made."""
+    if context.get("preview"):
+        return context["request"].build_absolute_uri(static("img/share.png"))
     return context["request"].build_absolute_uri(share_images.url_for(title))
