@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import transaction
@@ -931,13 +932,33 @@ class ReviewForm(forms.Form):
         return cleaned
 
 
+# The kinds of page a change can be to.
+MODELS = (Article, Section, PageText)
+
+
+class PageTypeFilter(admin.SimpleListFilter):
+    """Changes to articles, sections or page texts (not every content type there is)."""
+
+    title = "type of page"
+    parameter_name = "type"
+
+    def lookups(self, request, model_admin):
+        return [(model._meta.model_name, capfirst(model._meta.verbose_name)) for model in MODELS]
+
+    def queryset(self, request, queryset):
+        for model in MODELS:
+            if self.value() == model._meta.model_name:
+                return queryset.filter(content_type=ContentType.objects.get_for_model(model))
+        return queryset
+
+
 @admin.register(Revision)
 class RevisionAdmin(admin.ModelAdmin):
     """The review queue: changes waiting for a health professional's approval, each shown
     against the live text, to approve or send back (articles/publishing.py)."""
 
     list_display = ("page_name", "kind", "state", "submitter", "submitted_at", "go_live_at")
-    list_filter = ("state", "content_type")
+    list_filter = ("state", PageTypeFilter)
     list_select_related = ("content_type", "submitted_by")
     change_form_template = "admin/articles/review.html"
 
@@ -945,7 +966,7 @@ class RevisionAdmin(admin.ModelAdmin):
         css = {"all": ["css/admin-preview.css"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).open()
+        return super().get_queryset(request).prefetch_related("page")
 
     def has_add_permission(self, request):
         return False
@@ -969,10 +990,12 @@ class RevisionAdmin(admin.ModelAdmin):
         return display_name(obj.submitted_by) if obj.submitted_by else "—"
 
     def changelist_view(self, request, extra_context=None):
-        # The queue opens on what waits for review.
+        # The queue opens on what waits for review; the filters show the rest, for the record.
         if not request.GET and request.user.has_perm(publishing.REVIEW_PERMISSION):
             return HttpResponseRedirect(f"{request.path}?state__exact={Revision.State.SUBMITTED}")
-        return super().changelist_view(request, extra_context)
+        return super().changelist_view(
+            request, {"title": "Changes for review", **(extra_context or {})}
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         revision = self.get_object(request, unquote(object_id))

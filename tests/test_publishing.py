@@ -186,6 +186,19 @@ class TestReview:
         decide(reviewer, revision, _approve="1", reviewer_role="GP")  # seen this time
         assertContains(client.get(RELIEF), "Second wording")
 
+    def test_the_queue_opens_on_what_waits_and_filters_by_type_of_page(
+        self, author, reviewer, relief
+    ):
+        submit(author, relief, plain_heading="Waiting")
+        queue = reviewer.get(QUEUE, follow=True)
+        assertContains(queue, "<h1>Changes for review</h1>", html=True)
+        assertContains(queue, str(relief))
+        assertContains(queue, "type=section")
+        assertNotContains(queue, "log entry")  # only the kinds of page there are
+        assertNotContains(reviewer.get(f"{QUEUE}?type=article"), str(relief))
+        decide(reviewer, Revision.objects.get(), _approve="1", reviewer_role="GP")
+        assertContains(reviewer.get(f"{QUEUE}?state__exact=published"), str(relief))
+
     def test_the_author_cannot_approve_their_own_change(
         self, relief, editors_group, reviewers_group
     ):
