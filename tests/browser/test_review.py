@@ -79,3 +79,57 @@ def test_a_change_is_drafted_previewed_submitted_and_approved_by_keyboard(
     expect(editor.get_by_role("heading", level=1)).to_have_text(NEW_HEADING)
     expect(editor.locator(".currency")).to_contain_text("by Mei Lin, general practitioner")
     assert not problems, "\n".join(f"{name}: {report}" for name, report in problems.items())
+
+
+def test_a_change_sent_back_a_preview_link_for_a_doctor_and_a_discarded_draft(
+    foot_relief, log_in_editor, new_context
+):
+    """The rest of the way, in Chromium: a reviewer sends a change back with a comment the
+    author then reads on the form; the author shares a preview link that opens without an
+    account, revokes it, and discards the draft after a confirmation page."""
+    editor = log_in_editor("okafor", first_name="Ada", last_name="Okafor")
+    reviewer = log_in_editor("lin", group="Reviewers", first_name="Mei", last_name="Lin")
+    form = f"/admin/articles/section/{foot_relief.pk}/change/"
+    problems = {}
+
+    visit(editor, form)
+    editor.get_by_label("Heading in plain English").fill("Foot cramp? Flex it")
+    editor.get_by_role("button", name="Save and submit for review").click()
+    visit(reviewer, "/admin/articles/revision/")
+    reviewer.get_by_role("link", name=str(foot_relief)).click()
+    reviewer.get_by_label("Comment for the author").fill("Say which way to flex the foot.")
+    reviewer.get_by_role("button", name="Send back to the author").click()
+    expect(reviewer.locator(".messagelist")).to_contain_text("Sent back")
+
+    visit(editor, form)
+    status = editor.get_by_role("region", name="Publishing")
+    expect(status).to_contain_text("Sent back by a reviewer")
+    expect(status.get_by_role("note")).to_contain_text("Say which way to flex the foot.")
+
+    # A preview link for someone without an account.
+    editor.get_by_role("button", name="Make a preview link").click()
+    link = editor.get_by_role("region", name="Share a preview").get_by_role("link").first
+    address = link.get_attribute("href")
+    outsider = new_context().new_page()
+    outsider.goto(address)
+    expect(outsider.locator(".preview-banner")).to_contain_text("Draft preview: not published.")
+    expect(outsider.get_by_role("heading", level=1)).to_have_text("Foot cramp? Flex it")
+    editor.get_by_role("button", name="Revoke this link").click()
+    expect(editor.locator(".messagelist")).to_contain_text("revoked")
+    assert outsider.goto(address).status == 404
+
+    # Unpublishing asks first; so does discarding the draft.
+    visit(editor, form)
+    editor.get_by_role("link", name="Unpublish…").click()
+    expect(editor.locator("#content-main")).to_contain_text("answers “Page not found”")
+    if report := axe_violations(editor):
+        problems["unpublish"] = report
+    editor.get_by_role("link", name="No, keep it published").click()
+    editor.get_by_role("link", name="Discard the draft…").click()
+    if report := axe_violations(editor):
+        problems["discard"] = report
+    editor.get_by_role("button", name="Yes, discard the draft").click()
+    expect(editor.locator(".messagelist")).to_contain_text("is discarded")
+    expect(editor.get_by_label("Heading in plain English")).not_to_have_value("Foot cramp? Flex it")
+    assert Revision.objects.get().state == Revision.State.DISCARDED
+    assert not problems, problems
