@@ -2,7 +2,12 @@
 editor saves a draft of a live section and submits it, previews it, and a reviewer approves it
 from the review queue. Each page fits the screen and axe finds nothing on it (#15)."""
 
+import re
+from datetime import timedelta
+
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from articles.models import Revision, Section
@@ -133,3 +138,58 @@ def test_a_change_sent_back_a_preview_link_for_a_doctor_and_a_discarded_draft(
     expect(editor.get_by_label("Heading in plain English")).not_to_have_value("Foot cramp? Flex it")
     assert Revision.objects.get().state == Revision.State.DISCARDED
     assert not problems, problems
+
+
+def test_a_reviewer_schedules_a_change_and_it_goes_live_at_its_time(
+    foot_relief, log_in_editor, page
+):
+    editor = log_in_editor("okafor", first_name="Ada", last_name="Okafor")
+    reviewer = log_in_editor("lin", group="Reviewers", first_name="Mei", last_name="Lin")
+    visit(editor, f"/admin/articles/section/{foot_relief.pk}/change/")
+    editor.get_by_label("Heading in plain English").fill("Tomorrow's heading")
+    editor.get_by_role("button", name="Save and submit for review").click()
+
+    visit(reviewer, "/admin/articles/revision/")
+    reviewer.get_by_role("link", name=str(foot_relief)).click()
+    reviewer.get_by_label("Your role, as readers will see it").fill("general practitioner")
+    later = timezone.localtime() + timedelta(hours=1)
+    reviewer.get_by_label("Go live at").fill(later.strftime("%Y-%m-%dT%H:%M"))
+    reviewer.get_by_role("button", name="Approve").click()
+    expect(reviewer.locator(".messagelist")).to_contain_text("goes live at")
+
+    call_command("publish_scheduled")  # as the timer runs it every minute: not yet
+    page.goto(foot_relief.get_absolute_url())
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Tomorrow's heading")
+    Revision.objects.update(go_live_at=timezone.now())  # the time has come
+    call_command("publish_scheduled")
+    page.goto(foot_relief.get_absolute_url())
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tomorrow's heading")
+    expect(page.locator(".currency")).to_contain_text("by Mei Lin, general practitioner")
+
+
+def test_an_editor_changes_the_home_headline_and_a_note_that_would_not_show_is_refused(
+    foot_relief, log_in_editor, page, settings
+):
+    settings.PUBLISHING_NEEDS_REVIEW = False  # editors publish their own changes
+    editor = log_in_editor("okafor", first_name="Ada", last_name="Okafor")
+    visit(editor, "/admin/articles/pagetext/")
+    editor.get_by_role("link", name="Home page: headline and lead").click()
+    editor.get_by_label("Headline").fill("Calf cramp in the night?")
+    editor.get_by_role("button", name="Save and publish").click()
+    expect(editor.locator(".messagelist")).to_contain_text("is published")
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Calf cramp in the night?")
+
+    # An editor's note indented by two spaces would show as the source's words: refused,
+    # saying where, with the text kept.
+    visit(editor, f"/admin/articles/section/{foot_relief.pk}/change/")
+    body = editor.locator("textarea#id_body")
+    body.press("Control+End")
+    editor.keyboard.type('\n\n!!! editorial "Editor\'s note"\n')
+    editor.keyboard.type("  Indented by two spaces only.")
+    editor.get_by_role("button", name="Save draft", exact=True).click()
+    expect(editor.locator(".errorlist")).to_contain_text(
+        "the editor's note has no text indented by four spaces under it"
+    )
+    expect(body).to_have_value(re.compile("Indented by two spaces only.$"))
+    assert not Revision.objects.of(foot_relief).exists()  # nothing saved
