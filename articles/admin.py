@@ -4,6 +4,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
@@ -57,7 +58,7 @@ def is_conflict(form):
 def conflict_message(obj):
     change = obj.last_change()
     user, moment = (change.history_user, change.history_date) if change else (None, None)
-    draft = publishing.open_revision(obj) if hasattr(obj, "draft_fields") else None
+    draft = publishing.open_revision(obj)
     if draft is not None and (moment is None or draft.updated > moment):
         user, moment = draft.saved_by, draft.updated  # a draft of a change was saved last
     who = display_name(user) if user else "Someone"
@@ -170,12 +171,13 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
             "older": version_label(older),
             "newer": version_label(newer),
             "changes": helper.context_for_delta_changes(delta),
-            "history_url": reverse(
-                f"admin:{obj._meta.app_label}_{obj._meta.model_name}_history",
-                args=[obj.pk],
-            ),
+            "history_url": self.admin_url(obj, "history"),
         }
         return TemplateResponse(request, "admin/articles/compare_versions.html", context)
+
+    def admin_url(self, obj, name):
+        """The address of one of this admin's pages for obj: "change", "history"..."""
+        return reverse(admin_urlname(obj._meta, name), args=[obj.pk])
 
     def get_historical_record_context_helper(self, request, historical_record):
         return DiffContextHelper(self.model, historical_record)
@@ -253,8 +255,7 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         current = self.model._default_manager.filter(pk=object_id).first()
         if current is None:  # deleted since: the admin says so itself
             return None
-        if hasattr(current, "draft_fields"):
-            current = publishing.with_draft(current)  # what the form shows
+        current = publishing.with_draft(current)  # what the form shows
         opened = None
         if conflict["opened"]:
             opened = current.history.filter(history_id=conflict["opened"]).first()
@@ -290,24 +291,6 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
             return super().history_form_view(request, object_id, version_id, extra_context)
         except EditConflict:
             return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def response_change(self, request, obj):
-        self.warn_about_missing_alt_text(request, obj)
-        restored = getattr(request, "restored_version", None)
-        if restored is not None:
-            # Not the admin's "was changed successfully": say what happened.
-            self.message_user(
-                request,
-                f"The {obj._meta.verbose_name} “{obj}” was reverted to the version of "
-                f"{version_label(restored)}. The reverted text is a new version in its history.",
-                messages.SUCCESS,
-            )
-            return self.response_post_save_change(request, obj)
-        return super().response_change(request, obj)
-
-    def response_add(self, request, obj, post_url_continue=None):
-        self.warn_about_missing_alt_text(request, obj)
-        return super().response_add(request, obj, post_url_continue)
 
     def warn_about_missing_alt_text(self, request, obj):
         text = getattr(obj, self.markdown_field)
@@ -479,28 +462,17 @@ class DraftingAdmin(EditorialAdmin):
             )
 
     def response_add(self, request, obj, post_url_continue=None):
-        return self.response_publishing(request, obj) or super().response_add(
-            request, obj, post_url_continue
-        )
+        return self.response_change(request, obj)
 
     def response_change(self, request, obj):
-        return self.response_publishing(request, obj) or super().response_change(request, obj)
-
-    def response_publishing(self, request, obj):
-        """Say what became of the save; then, as the admin does, back to the list, or to the
-        form with "continue editing"."""
-        outcome = getattr(request, "publishing_outcome", None)
-        if outcome is None:
-            return None
+        """Say what became of the save (save_model's outcome, not the admin's "changed
+        successfully"); then, as the admin does, back to the list, or to the form with
+        "continue editing"."""
         self.warn_about_missing_alt_text(request, obj)
-        self.message_user(request, outcome, messages.SUCCESS)
+        self.message_user(request, request.publishing_outcome, messages.SUCCESS)
         if "_continue" in request.POST:
             return HttpResponseRedirect(self.admin_url(obj, "change"))
         return self.response_post_save_change(request, obj)
-
-    def admin_url(self, obj, name):
-        info = obj._meta.app_label, obj._meta.model_name
-        return reverse("admin:{}_{}_{}".format(*info, name), args=[obj.pk])
 
     def view_on_site(self, obj):
         # The live page; a draft (of a new page or of a change) opens in the staff preview.
