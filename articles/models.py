@@ -827,9 +827,6 @@ class RevisionQuerySet(models.QuerySet):
         """Changes not yet live, nor thrown away."""
         return self.filter(state__in=Revision.OPEN_STATES)
 
-    def of(self, obj):
-        return self.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
-
     def due(self, now=None):
         """Approved changes whose go-live time has come."""
         return self.filter(state=Revision.State.APPROVED, go_live_at__lte=now or timezone.now())

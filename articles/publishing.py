@@ -62,7 +62,7 @@ def open_revision(obj):
     """The page's change not yet live, or None."""
     if obj.pk is None:
         return None
-    return Revision.objects.of(obj).open().first()
+    return obj.revisions.open().first()
 
 
 def snapshot(obj):
@@ -271,7 +271,7 @@ def unpublish(obj, user):
     obj._history_user = user
     obj._change_reason = f"Unpublished by {display_name(user)}"
     obj.save()
-    Revision.objects.of(obj).filter(state__in=[State.SUBMITTED, State.APPROVED]).update(
+    obj.revisions.filter(state__in=[State.SUBMITTED, State.APPROVED]).update(
         state=State.DRAFT, go_live_at=None
     )
 
@@ -314,9 +314,6 @@ def new_preview_link(obj, user, days=None):
 
 def preview_links(obj):
     """The page's preview links that still work."""
-    return PreviewLink.objects.filter(
-        content_type=ContentType.objects.get_for_model(obj),
-        object_id=obj.pk,
-        revoked=None,
-        expires__gt=timezone.now(),
+    return obj.preview_links.filter(revoked=None, expires__gt=timezone.now()).select_related(
+        "created_by"
     )

@@ -35,10 +35,6 @@ def staff_preview(view):
     return preview
 
 
-def page_text(key):
-    return PageText.objects.filter(key=key).first()
-
-
 def page_texts(*keys, drafts=False):
     """{key: PageText} of those the database has, in one query; a missing one is left out,
     and the page shows its fallback instead. With drafts, as they will be once published."""
@@ -258,9 +254,7 @@ def source(request, article, preview=False):
 
 @public_page
 def about(request, preview=False):
-    text = page_text(PageText.Key.ABOUT)
-    if preview and text is not None:
-        text = publishing.with_draft(text)
+    text = page_texts(PageText.Key.ABOUT, drafts=preview).get(PageText.Key.ABOUT)
     return about_page(request, text, preview=preview)
 
 

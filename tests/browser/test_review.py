@@ -192,4 +192,4 @@ def test_an_editor_changes_the_home_headline_and_a_note_that_would_not_show_is_r
         "the editor's note has no text indented by four spaces under it"
     )
     expect(body).to_have_value(re.compile("Indented by two spaces only.$"))
-    assert not Revision.objects.of(foot_relief).exists()  # nothing saved
+    assert not foot_relief.revisions.exists()  # nothing saved
