@@ -502,16 +502,15 @@ class DraftingAdmin(EditorialAdmin):
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(self.admin_url(obj, "change"))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Unpublish “{obj}”?",
-            "opts": self.model._meta,
-            "object": obj,
-            "address": obj.get_absolute_url(),
-            "sections": obj.sections.published() if isinstance(obj, Article) else None,
-            "change_url": self.admin_url(obj, "change"),
-        }
-        return TemplateResponse(request, "admin/articles/unpublish.html", context)
+        return self.confirmation(
+            request,
+            obj,
+            "unpublish",
+            f"Unpublish “{obj}”?",
+            possible=obj.is_published,
+            address=obj.get_absolute_url(),
+            sections=obj.sections.published() if isinstance(obj, Article) else None,
+        )
 
     def discard_view(self, request, object_id):
         obj = self.live_object_or_404(request, object_id)
@@ -520,15 +519,27 @@ class DraftingAdmin(EditorialAdmin):
             publishing.discard(revision)
             self.message_user(request, f"The draft of “{obj}” is discarded.", messages.SUCCESS)
             return HttpResponseRedirect(self.admin_url(obj, "change"))
+        return self.confirmation(
+            request,
+            obj,
+            "discard_draft",
+            f"Discard the draft of “{obj}”?",
+            possible=revision is not None,
+            revision=revision,
+        )
+
+    def confirmation(self, request, obj, name, title, **context):
+        """The page that asks before a publishing step: templates/admin/articles/<name>.html,
+        on the common frame of confirm.html."""
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Discard the draft of “{obj}”?",
+            "title": title,
             "opts": self.model._meta,
             "object": obj,
-            "revision": revision,
             "change_url": self.admin_url(obj, "change"),
+            **context,
         }
-        return TemplateResponse(request, "admin/articles/discard_draft.html", context)
+        return TemplateResponse(request, f"admin/articles/{name}.html", context)
 
     def preview_links_view(self, request, object_id):
         """POST only: make a preview link for people without an account, or revoke one."""
