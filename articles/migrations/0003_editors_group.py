@@ -6,6 +6,8 @@ Editors add and change articles and sections and read their history. They cannot
 
 from django.db import migrations
 
+from . import _groups
+
 GROUP = "Editors"
 PERMISSIONS = [
     "add_article",
@@ -20,20 +22,8 @@ PERMISSIONS = [
 
 
 def create_group(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    # Permissions are normally created after all migrations; make sure ours exist now.
-    app_config = apps.get_app_config("articles")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name=GROUP)
-    group.permissions.set(
-        Permission.objects.filter(content_type__app_label="articles", codename__in=PERMISSIONS)
-    )
+    group, _ = apps.get_model("auth", "Group").objects.get_or_create(name=GROUP)
+    group.permissions.set(_groups.permissions(apps, "articles", PERMISSIONS))
 
 
 def remove_group(apps, schema_editor):

@@ -3,31 +3,17 @@ history, as they do for articles and sections."""
 
 from django.db import migrations
 
+from . import _groups
+
 PERMISSIONS = ["change_pagetext", "view_pagetext", "view_historicalpagetext"]
 
 
 def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    # Permissions are normally created after all migrations; make sure ours exist now.
-    app_config = apps.get_app_config("articles")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name="Editors")
-    group.permissions.add(
-        *Permission.objects.filter(content_type__app_label="articles", codename__in=PERMISSIONS)
-    )
+    _groups.grant(apps, "Editors", "articles", PERMISSIONS)
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group in Group.objects.filter(name="Editors"):
-        group.permissions.remove(*Permission.objects.filter(codename__in=PERMISSIONS))
+    _groups.revoke(apps, "Editors", "articles", PERMISSIONS)
 
 
 class Migration(migrations.Migration):

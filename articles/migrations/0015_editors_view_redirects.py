@@ -3,33 +3,17 @@ where an old address now leads."""
 
 from django.db import migrations
 
+from . import _groups
+
 PERMISSION = "view_redirect"
 
 
 def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    # Permissions are normally created after all migrations; make sure this one exists now.
-    app_config = apps.get_app_config("redirects")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name="Editors")
-    group.permissions.add(
-        Permission.objects.get(content_type__app_label="redirects", codename=PERMISSION)
-    )
+    _groups.grant(apps, "Editors", "redirects", [PERMISSION])
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group in Group.objects.filter(name="Editors"):
-        group.permissions.remove(
-            *Permission.objects.filter(content_type__app_label="redirects", codename=PERMISSION)
-        )
+    _groups.revoke(apps, "Editors", "redirects", [PERMISSION])
 
 
 class Migration(migrations.Migration):

@@ -6,6 +6,8 @@ permissions to keep them), and the plain-English versions indexed beside the pub
 
 from django.db import migrations, models
 
+from . import _groups
+
 PERMISSIONS = [
     "add_searchsynonym", "change_searchsynonym", "delete_searchsynonym", "view_searchsynonym",
     "add_promotedresult", "change_promotedresult", "delete_promotedresult",
@@ -27,26 +29,11 @@ def reindex(apps, schema_editor):
 
 
 def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    # Permissions are normally created after all migrations; make sure ours exist now.
-    app_config = apps.get_app_config("articles")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name="Editors")
-    group.permissions.add(
-        *Permission.objects.filter(content_type__app_label="articles", codename__in=PERMISSIONS)
-    )
+    _groups.grant(apps, "Editors", "articles", PERMISSIONS)
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group in Group.objects.filter(name="Editors"):
-        group.permissions.remove(*Permission.objects.filter(codename__in=PERMISSIONS))
+    _groups.revoke(apps, "Editors", "articles", PERMISSIONS)
 
 
 class Migration(migrations.Migration):

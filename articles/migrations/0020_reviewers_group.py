@@ -4,44 +4,23 @@ a reviewer's comment) but cannot approve them."""
 
 from django.db import migrations
 
-REVIEWERS = {
-    "articles": [
-        "view_article", "view_section", "view_pagetext", "view_revision", "review_revision",
-    ],
-}  # fmt: skip
-EDITORS = {"articles": ["view_revision"]}
+from . import _groups
 
-
-def permissions(apps, wanted):
-    Permission = apps.get_model("auth", "Permission")
-    return [
-        Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        for app_label, codenames in wanted.items()
-        for codename in codenames
-    ]
+REVIEWERS = [
+    "view_article", "view_section", "view_pagetext", "view_revision", "review_revision",
+]  # fmt: skip
+EDITORS = ["view_revision"]
 
 
 def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    # Permissions are normally created after all migrations; make sure these exist now.
-    app_config = apps.get_app_config("articles")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    reviewers, _ = Group.objects.get_or_create(name="Reviewers")
-    reviewers.permissions.add(*permissions(apps, REVIEWERS))
-    editors, _ = Group.objects.get_or_create(name="Editors")
-    editors.permissions.add(*permissions(apps, EDITORS))
+    for group, wanted in (("Reviewers", REVIEWERS), ("Editors", EDITORS)):
+        _groups.grant(apps, group, "articles", wanted)
 
 
 def revoke(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Group.objects.filter(name="Reviewers").delete()
-    for group in Group.objects.filter(name="Editors"):
-        group.permissions.remove(*permissions(apps, EDITORS))
+    _groups.revoke(apps, "Editors", "articles", EDITORS)
 
 
 class Migration(migrations.Migration):
