@@ -31,6 +31,8 @@ from .models import (
     Kind,
     PageText,
     PromotedResult,
+    Publishable,
+    Reviewed,
     Revision,
     SearchSynonym,
     Section,
@@ -375,7 +377,7 @@ class DraftingAdmin(EditorialAdmin):
         if live is not None:
             context |= {
                 "live": live.is_published,
-                "can_unpublish": hasattr(live, "status"),
+                "can_unpublish": isinstance(live, Publishable),
                 "address": live.get_absolute_url(),
                 "revision": publishing.open_revision(live),
                 "preview_url": live.get_preview_url(),
@@ -417,9 +419,9 @@ class DraftingAdmin(EditorialAdmin):
         """Status and (where review is asked for) the review, as stored: only publishing
         and unpublishing change them."""
         stored = self.model._default_manager.filter(pk=obj.pk).first() if obj.pk else None
-        if hasattr(obj, "status"):
+        if isinstance(obj, Publishable):
             obj.status = stored.status if stored else Status.DRAFT
-        if publishing.review_required() and hasattr(obj, "record_review"):
+        if publishing.review_required() and isinstance(obj, Reviewed):
             if stored is None:
                 obj.clear_review()
             else:
@@ -492,7 +494,7 @@ class DraftingAdmin(EditorialAdmin):
     def unpublish_view(self, request, object_id):
         """Asks first, saying what readers will see; then takes the page off the site."""
         obj = self.live_object_or_404(request, object_id)
-        if not hasattr(obj, "status"):
+        if not isinstance(obj, Publishable):
             raise Http404  # a page text is always shown
         if request.method == "POST" and obj.is_published:
             publishing.unpublish(obj, request.user)

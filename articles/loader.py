@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
-from .models import Article, PageText, SearchSynonym, Section, Status
+from .models import Article, PageText, Publishable, SearchSynonym, Section, Status
 from .publishing import open_revision
 from .search import normalize_query
 
@@ -118,7 +118,7 @@ def _sync(obj, fields, shipped, counts, noun):
     for field, value in shipped.items():
         setattr(obj, field, value)
     obj.text_changed = text_changed
-    if outcome == "created" and hasattr(obj, "status"):
+    if outcome == "created" and isinstance(obj, Publishable):
         obj.status = Status.PUBLISHED
     obj.seed_hash = shipped_hash
     obj._change_reason = reason

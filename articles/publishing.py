@@ -25,7 +25,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from .models import PreviewLink, Revision, Status
+from .models import PreviewLink, Publishable, Reviewed, Revision, Status
 
 log = logging.getLogger(__name__)
 State = Revision.State
@@ -97,7 +97,7 @@ def with_draft(obj):
 def is_live(obj):
     """Whether readers see the page now (from the database: `obj` may carry draft values).
     A page text, which has no status, always is."""
-    if not hasattr(obj, "status"):
+    if not isinstance(obj, Publishable):
         return True
     return type(obj)._default_manager.filter(pk=obj.pk, status=Status.PUBLISHED).exists()
 
@@ -210,10 +210,10 @@ def publish(revision, user, without_review=False):
     before = snapshot(obj)
     was_live = obj.is_published
     apply(obj, revision.changed_data())
-    if hasattr(obj, "status"):
+    if isinstance(obj, Publishable):
         obj.status = Status.PUBLISHED
     # Pages with a review line (articles and sections) record the review, or its absence.
-    reviewed = hasattr(obj, "record_review")
+    reviewed = isinstance(obj, Reviewed)
     if without_review and review_required():  # a superuser's choice to skip it: readers are told
         if reviewed:
             obj.clear_review()
