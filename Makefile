@@ -73,9 +73,10 @@ test-postgres: install browser fonts
 
 test: lint test-sqlite test-postgres
 
-# Everything not marked browser or server (tests/conftest.py marks them), on SQLite.
+# Everything not marked browser or server (tests/conftest.py marks them), on SQLite, spread
+# over the machine's cores (pytest-xdist; the server and browser tests stay one at a time).
 test-fast: install fonts
-	.venv/bin/pytest -m "not browser and not server"
+	.venv/bin/pytest -m "not browser and not server" -n auto
 
 # gunicorn + production settings on loopback, loaded with wrk (Debian package); see the script.
 bench: install

@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db import transaction
 
 from articles import cache as page_cache
 from articles.loader import load_content
@@ -35,8 +37,9 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(tmp_path_factory):
-    """SQLite tests use a file, as the site does: threads and servers then share it."""
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests use a file, as the site does: threads and servers then share it. (Under
+    pytest-xdist each worker has its own: the file here, a suffixed name on PostgreSQL.)"""
     from django.conf import settings
 
     database = settings.DATABASES["default"]
@@ -84,11 +87,15 @@ def reviewers_group(db):
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    # Tests render templates without running collectstatic first.
+    # Tests render templates without running collectstatic first. An empty STATIC_ROOT of
+    # their own: WhiteNoise reads the whole of STATIC_ROOT each time a test client starts,
+    # and `make run` leaves hundreds of files in the checkout's (servers collect their own).
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATIC_ROOT.mkdir()
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -103,10 +110,27 @@ def _empty_page_cache(settings):
     page_cache.reset()
 
 
+@pytest.fixture(scope="session")
+def shipped_content(django_db_setup, django_db_blocker, tmp_path_factory):
+    """What `load_content` (as `make run` runs it) puts in an empty database, as a Django
+    fixture file: made once per run, since rendering the articles' Markdown is most of what a
+    test with content would otherwise spend. tests/test_content.py tests the loader itself."""
+    path = tmp_path_factory.mktemp("content") / "shipped.json"
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_content()
+        # Every row the loader writes (history and search entries included), not the content
+        # version: loading the file moves that on, as any save does.
+        call_command(
+            "dumpdata", "articles", exclude=["articles.contentversion"], output=path, verbosity=0
+        )
+        transaction.set_rollback(True)
+    return path
+
+
 @pytest.fixture
-def content(db):
-    """The shipped content, loaded as `make run` loads it."""
-    load_content()
+def content(db, shipped_content):
+    """The shipped content, as `make run` loads it (see shipped_content)."""
+    call_command("loaddata", shipped_content, verbosity=0)
     return Article.objects.order_by("pk")
 
 
