@@ -836,7 +836,7 @@ class PageTextAdmin(DraftingAdmin):
 
 
 @admin.register(SearchSynonym)
-class SearchSynonymAdmin(admin.ModelAdmin):
+class SearchSynonymAdmin(SimpleHistoryAdmin):
     list_display = ["term", "meaning"]
     search_fields = ["term", "meaning"]
 

@@ -159,9 +159,15 @@ def load_content(content_dir=CONTENT_DIR):
             _sync(text, PAGE_TEXT_FIELDS, values, counts, "page texts")
     synonyms = Path(content_dir) / SYNONYMS
     if synonyms.exists():
-        # Only terms the database lacks: an editor's meaning for a term is never replaced.
+        # Only terms the database lacks: an editor's meaning for a term is never replaced,
+        # and a term it had once (an editor deleted or renamed it) is not brought back.
+        present = set(SearchSynonym.objects.values_list("term", flat=True))
+        removed = set(SearchSynonym.history.values_list("term", flat=True)) - present
         for values in tomllib.loads(synonyms.read_text(encoding="utf-8"))["synonyms"]:
             term = normalize_query(values["term"])
+            if term in removed:
+                counts["search synonyms kept as removed"] += 1
+                continue
             _, created = SearchSynonym.objects.get_or_create(
                 term=term, defaults={"meaning": values["meaning"]}
             )

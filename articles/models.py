@@ -1000,6 +1000,8 @@ class SearchSynonym(models.Model):
         help_text="The word or words the articles use for it, separated by spaces or commas, "
         "for example “cramp” or “relieve, relief”. Search finds sections with any of them.",
     )
+    # Who changed what; and a shipped synonym an editor deleted stays deleted (loader.py).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["term"]

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
+from articles.loader import load_content
 from articles.models import PromotedResult, SearchSynonym, Section, Status
 
 SPASM = "/articles/calf-muscle-spasm/"
@@ -152,8 +153,6 @@ class TestReadersWords:
             assertContains(response, f'href="/{kind}/"')
 
     def test_loader_keeps_an_editors_synonym(self, content):
-        from articles.loader import load_content
-
         synonym = SearchSynonym.objects.get(term="charley horse")
         synonym.meaning = "cramp spasm"
         synonym.save()
@@ -205,3 +204,32 @@ class TestEditorsKeepThem:
     def test_synonym_list_in_the_admin(self, editor_client, content):
         response = editor_client.get(reverse("admin:articles_searchsynonym_changelist"))
         assertContains(response, "charley horse")
+
+    def test_a_shipped_synonym_an_editor_deletes_stays_deleted(self, editor_client, content):
+        synonym = SearchSynonym.objects.get(term="charley horse")
+        response = editor_client.post(
+            reverse("admin:articles_searchsynonym_delete", args=[synonym.pk]), {"post": "yes"}
+        )
+        assert response.status_code == 302
+        counts = load_content()  # as every deploy runs it
+        assert not SearchSynonym.objects.filter(term="charley horse").exists()
+        assert counts["search synonyms kept as removed"] == 1
+
+    def test_a_shipped_synonym_an_editor_renames_is_not_loaded_again(
+        self, editor_client, editor, content
+    ):
+        synonym = SearchSynonym.objects.get(term="charley horse")
+        response = editor_client.post(
+            reverse("admin:articles_searchsynonym_change", args=[synonym.pk]),
+            {"term": "horse cramp", "meaning": synonym.meaning},
+        )
+        assert response.status_code == 302
+        load_content()
+        assert not SearchSynonym.objects.filter(term="charley horse").exists()
+        assert SearchSynonym.objects.filter(term="horse cramp").exists()
+        # Who changed it, in the synonym's history.
+        history = editor_client.get(
+            reverse("admin:articles_searchsynonym_history", args=[synonym.pk])
+        )
+        assertContains(history, "horse cramp")
+        assertContains(history, editor.username)
