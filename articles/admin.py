@@ -112,7 +112,17 @@ class VersionCheckedForm(forms.ModelForm):
         return cleaned
 
 
-class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple_history's history and "Revert", which is changing: those who may only look
+    (reviewers) cannot."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class EditorialAdmin(HistoryAdmin, MarkdownxModelAdmin):
     """History with readable differences and restore, and protection from lost updates."""
 
     form = VersionCheckedForm
@@ -278,9 +288,6 @@ class EditorialAdmin(SimpleHistoryAdmin, MarkdownxModelAdmin):
         return {"fields": fields, "known": opened is not None}
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # Reverting is changing: those who may only look (reviewers) cannot.
-        if request.method == "POST" and not self.has_change_permission(request):
-            raise PermissionDenied
         # "Revert" saves through the same version check; a lost race is a conflict, as above.
         request.restored_version = (
             self.model.history.filter(id=object_id, history_id=version_id)
@@ -836,7 +843,7 @@ class PageTextAdmin(DraftingAdmin):
 
 
 @admin.register(SearchSynonym)
-class SearchSynonymAdmin(SimpleHistoryAdmin):
+class SearchSynonymAdmin(HistoryAdmin):
     list_display = ["term", "meaning"]
     search_fields = ["term", "meaning"]
 

@@ -33,6 +33,9 @@ SECTION_FIELDS = (
 PAGE_TEXT_FIELDS = ("heading", "body")
 PAGE_TEXTS = "page-texts.toml"
 SYNONYMS = "search-synonyms.toml"
+# How a synonym's first history record says the loader made it (migration 0024 recorded the
+# synonyms already there, most of them loaded before synonyms had a history).
+SHIPPED_SYNONYM_REASONS = ("Shipped content loaded", "Recorded when synonyms got a history")
 
 
 def fingerprint(values):
@@ -160,18 +163,25 @@ def load_content(content_dir=CONTENT_DIR):
     synonyms = Path(content_dir) / SYNONYMS
     if synonyms.exists():
         # Only terms the database lacks: an editor's meaning for a term is never replaced,
-        # and a term it had once (an editor deleted or renamed it) is not brought back.
+        # and a shipped term once loaded (an editor deleted or renamed it) is not brought back.
         present = set(SearchSynonym.objects.values_list("term", flat=True))
-        removed = set(SearchSynonym.history.values_list("term", flat=True)) - present
+        loaded_before = set(
+            SearchSynonym.history.filter(
+                history_type="+", history_change_reason__in=SHIPPED_SYNONYM_REASONS
+            ).values_list("term", flat=True)
+        )
         for values in tomllib.loads(synonyms.read_text(encoding="utf-8"))["synonyms"]:
             term = normalize_query(values["term"])
-            if term in removed:
+            if term in present:
+                counts["search synonyms kept"] += 1
+            elif term in loaded_before:
                 counts["search synonyms kept as removed"] += 1
-                continue
-            _, created = SearchSynonym.objects.get_or_create(
-                term=term, defaults={"meaning": values["meaning"]}
-            )
-            counts["search synonyms added" if created else "search synonyms kept"] += 1
+            else:
+                synonym = SearchSynonym(term=term, meaning=values["meaning"])
+                synonym._change_reason = "Shipped content loaded"
+                synonym.save()
+                present.add(term)
+                counts["search synonyms added"] += 1
     return counts
 
 

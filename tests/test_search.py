@@ -3,12 +3,14 @@ sections it must find among the first three, on SQLite and PostgreSQL alike; syn
 editors, misspellings, pinned results, common words and no results."""
 
 import re
+import shutil
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from articles.loader import load_content
+from articles.loader import CONTENT_DIR, load_content
 from articles.models import PromotedResult, SearchSynonym, Section, Status
 
 SPASM = "/articles/calf-muscle-spasm/"
@@ -205,9 +207,17 @@ class TestEditorsKeepThem:
         response = editor_client.get(reverse("admin:articles_searchsynonym_changelist"))
         assertContains(response, "charley horse")
 
-    def test_a_shipped_synonym_an_editor_deletes_stays_deleted(self, editor_client, content):
+    @pytest.fixture
+    def group_editor(self, client, editors_group):
+        """Logged in as a member of the Editors group (not a superuser)."""
+        user = get_user_model().objects.create_user("ed", password="x" * 20, is_staff=True)
+        user.groups.add(editors_group)
+        client.force_login(user)
+        return user
+
+    def test_a_shipped_synonym_an_editor_deletes_stays_deleted(self, client, group_editor, content):
         synonym = SearchSynonym.objects.get(term="charley horse")
-        response = editor_client.post(
+        response = client.post(
             reverse("admin:articles_searchsynonym_delete", args=[synonym.pk]), {"post": "yes"}
         )
         assert response.status_code == 302
@@ -216,10 +226,10 @@ class TestEditorsKeepThem:
         assert counts["search synonyms kept as removed"] == 1
 
     def test_a_shipped_synonym_an_editor_renames_is_not_loaded_again(
-        self, editor_client, editor, content
+        self, client, group_editor, content
     ):
         synonym = SearchSynonym.objects.get(term="charley horse")
-        response = editor_client.post(
+        response = client.post(
             reverse("admin:articles_searchsynonym_change", args=[synonym.pk]),
             {"term": "horse cramp", "meaning": synonym.meaning},
         )
@@ -228,8 +238,24 @@ class TestEditorsKeepThem:
         assert not SearchSynonym.objects.filter(term="charley horse").exists()
         assert SearchSynonym.objects.filter(term="horse cramp").exists()
         # Who changed it, in the synonym's history.
-        history = editor_client.get(
-            reverse("admin:articles_searchsynonym_history", args=[synonym.pk])
-        )
+        history = client.get(reverse("admin:articles_searchsynonym_history", args=[synonym.pk]))
         assertContains(history, "horse cramp")
-        assertContains(history, editor.username)
+        assertContains(history, group_editor.username)
+
+    def test_an_editors_own_deleted_synonym_does_not_block_a_shipped_one(
+        self, client, group_editor, content, tmp_path
+    ):
+        client.post(
+            reverse("admin:articles_searchsynonym_add"), {"term": "night pain", "meaning": "cramp"}
+        )
+        SearchSynonym.objects.get(term="night pain").delete()
+        shutil.copytree(CONTENT_DIR, tmp_path / "content")
+        shipped = tmp_path / "content" / "search-synonyms.toml"
+        shipped.write_text(
+            shipped.read_text(encoding="utf-8").replace(
+                "synonyms = [", 'synonyms = [\n  { term = "night pain", meaning = "cramp spasm" },'
+            ),
+            encoding="utf-8",
+        )
+        load_content(tmp_path / "content")  # a release that ships the same term
+        assert SearchSynonym.objects.get(term="night pain").meaning == "cramp spasm"

@@ -2,7 +2,8 @@
 
 """Search synonyms get a history, so `load_content` can tell a shipped synonym an editor
 deleted or renamed (it is not brought back). The synonyms already there get their first
-record, as if they had been created now."""
+record, as if they had been created now. (A shipped synonym deleted before this migration has
+no record: the `load_content` after it adds it once more, as before.)"""
 
 import django.db.models.deletion
 import simple_history.models
@@ -14,8 +15,9 @@ from django.utils import timezone
 def record_existing_synonyms(apps, schema_editor):
     synonym = apps.get_model("articles", "SearchSynonym")
     historical = apps.get_model("articles", "HistoricalSearchSynonym")
+    alias = schema_editor.connection.alias
     now = timezone.now()
-    historical.objects.bulk_create(
+    historical.objects.using(alias).bulk_create(
         historical(
             id=row.id,
             term=row.term,
@@ -24,7 +26,7 @@ def record_existing_synonyms(apps, schema_editor):
             history_type="+",
             history_change_reason="Recorded when synonyms got a history",
         )
-        for row in synonym.objects.all()
+        for row in synonym.objects.using(alias)
     )
 
 
