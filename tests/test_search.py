@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -241,6 +242,22 @@ class TestEditorsKeepThem:
         history = client.get(reverse("admin:articles_searchsynonym_history", args=[synonym.pk]))
         assertContains(history, "horse cramp")
         assertContains(history, group_editor.username)
+
+    def test_who_may_only_look_cannot_revert_a_synonym(self, client, content):
+        synonym = SearchSynonym.objects.get(term="charley horse")
+        synonym.meaning = "cramp spasm"
+        synonym.save()
+        first = synonym.history.earliest()
+        user = get_user_model().objects.create_user("looker", password="x" * 20, is_staff=True)
+        user.user_permissions.add(Permission.objects.get(codename="view_searchsynonym"))
+        client.force_login(user)
+        revert = reverse(
+            "admin:articles_searchsynonym_simple_history", args=[synonym.pk, first.history_id]
+        )
+        assert (
+            client.post(revert, {"term": first.term, "meaning": first.meaning}).status_code == 403
+        )
+        assert SearchSynonym.objects.get(pk=synonym.pk).meaning == "cramp spasm"
 
     def test_an_editors_own_deleted_synonym_does_not_block_a_shipped_one(
         self, client, group_editor, content, tmp_path
