@@ -30,6 +30,7 @@ from .models import (
     Feedback,
     Kind,
     PageText,
+    PreviewLink,
     PromotedResult,
     Publishable,
     Reviewed,
@@ -339,8 +340,21 @@ class DraftingAdmin(EditorialAdmin):
         return fields
 
     def get_object(self, request, object_id, from_field=None):
+        """The change form edits the page's open draft; the other views (delete, compare) see
+        the page as readers do."""
         obj = super().get_object(request, object_id, from_field)
-        return publishing.with_draft(obj) if obj is not None else None
+        change_view = f"{self.opts.app_label}_{self.opts.model_name}_change"
+        if obj is None or request.resolver_match.url_name != change_view:
+            return obj
+        return publishing.with_draft(obj)
+
+    def get_deleted_objects(self, objs, request):
+        """A page's changes and preview links belong to it and go with it: deleting the page
+        needs no permission to delete them on their own (nobody has that)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        owned = {str(Revision._meta.verbose_name), str(PreviewLink._meta.verbose_name)}
+        perms_needed = {name for name in perms_needed if str(name) not in owned}
+        return deleted, counts, perms_needed, protected
 
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name

@@ -528,6 +528,22 @@ class TestNothingGetsPastReview:
         assert not Revision.objects.exists() and not PreviewLink.objects.exists()
         call_command("publish_scheduled")
 
+    def test_deleting_a_page_with_a_draft_deletes_and_records_the_live_page(
+        self, author, relief, editors_group
+    ):
+        live = relief.heading
+        save_draft(author, relief, heading="Heading of a draft")
+        author.post(f"/admin/articles/section/{relief.pk}/preview-links/", {"create": "1"})
+        admin = logged_in(account("Sam Ruiz", editors_group, superuser=True))  # editors can't
+        delete_url = f"/admin/articles/section/{relief.pk}/delete/"
+        confirm = admin.get(delete_url)
+        assertContains(confirm, live)
+        assertNotContains(confirm, "Heading of a draft")
+        assert admin.post(delete_url, {"post": "yes"}).status_code == 302
+        # The history keeps the page as readers saw it, not the draft nobody published.
+        assert Section.history.get(id=relief.pk, history_type="-").heading == live
+        assert not Revision.objects.exists() and not PreviewLink.objects.exists()
+
     def test_a_form_open_on_a_discarded_draft_cannot_bring_it_back(self, author, relief):
         save_draft(author, relief, plain_heading="Thrown away")
         relief.refresh_from_db()
