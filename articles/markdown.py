@@ -151,6 +151,19 @@ def editorial_note_errors(text):
                 "it would show as an empty box (and the text after it as the source's "
                 "wording). Indent every line of the note by four spaces."
             )
+            continue
+        # In a list, the next item straight after the note's text would start a new list
+        # inside this item: items 3, 4... shown under item 2.
+        after = number
+        while after < len(lines) and (
+            not lines[after].strip() or len(lines[after]) - len(lines[after].lstrip()) >= indent + 4
+        ):
+            after += 1
+        if indent and after < len(lines) and lines[after - 1].strip():
+            errors.append(
+                f"{where}: leave a blank line between the editor's note and the line after it "
+                f"(line {after + 1}), or the rest of the list is shown inside this item."
+            )
     return errors
 
 

@@ -133,6 +133,17 @@ def test_every_subheading_has_an_explicit_anchor(content):
 
 
 @pytest.mark.django_db
+def test_numbered_lists_read_as_one_list(content):
+    """An editor's note inside a list item never pushes the items after it into that item
+    (steps 3 to 6 shown under step 2)."""
+    for section in Section.objects.all():
+        for html in (section.body_html, section.plain_html):
+            assert "<ol start=" not in html, section
+    causes = Section.objects.get(article__slug="calf-muscle-spasm", slug="causes").plain_html
+    assert re.search(r"<ol>\n(?:<li>.*?</li>\n){6}</ol>", causes, re.S)
+
+
+@pytest.mark.django_db
 class TestLoader:
     def rows(self):
         return (

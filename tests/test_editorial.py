@@ -807,8 +807,16 @@ class TestEditorsNotes:
                 '> !!! editorial "Editor\'s note"\n> Not indented.',
                 "An editor's note has no text.",
             ),
+            (  # items 3, 4... would be shown inside item 2
+                f'1. One.\n2. Two.\n\n    !!! editorial "Editor\'s note"\n    {NOTE_TEXT}\n3. Three.',
+                "Line 6: leave a blank line between the editor's note and the line after it "
+                "(line 8), or the rest of the list is shown inside this item.",
+            ),
         ],
-        ids=["backslash", "two-spaces", "nothing-under", "no-quotes", "indented", "kind", "quote"],
+        ids=[
+            *("backslash", "two-spaces", "nothing-under", "no-quotes", "indented", "kind"),
+            *("quote", "list-goes-on-inside-the-note"),
+        ],
     )
     def test_a_note_that_would_not_show_as_a_note_is_refused_saying_where(
         self, editor_client, client, content, note, message
