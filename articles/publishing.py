@@ -183,8 +183,11 @@ def check(revision):
     if page is None:
         raise PublishRefused("The page was deleted.")
     apply(page, revision.changed_data())
+    # Validated as the admin's form validates it: not what only saving sets (the loader's
+    # seed_key, cleared when a section moves to another article) nor the status.
+    fixed = [field.name for field in page._meta.fields if not field.editable]
     try:
-        page.full_clean(exclude=["status"])
+        page.full_clean(exclude=[*fixed, "status"])
     except ValidationError as error:
         raise PublishRefused(" ".join(error.messages)) from error
 

@@ -500,6 +500,26 @@ class TestNothingGetsPastReview:
         assert "Not done" in str(list(response.wsgi_request._messages))
         assert Section.objects.get(pk=relief.pk).slug == "relief"
 
+    def test_a_shipped_section_can_move_to_the_other_article(
+        self, author, reviewer, client, content
+    ):
+        """Both articles ship a "prevention" section: the loader's key for it must not stop
+        an editor moving one of them."""
+        section = Section.objects.get(article__slug="calf-muscle-spasm", slug="prevention")
+        other = Article.objects.get(slug="sleeping-foot-cramp")
+        # Its plain-English version cites the calf article's source, so it goes too.
+        moved = {"article": other.pk, "slug": "prevention-from-the-calf-article"}
+        submit(author, section, plain="", plain_heading="", **moved)
+        response = decide(reviewer, Revision.objects.get(), _approve="1", reviewer_role="GP")
+        assert "Not done" not in str(list(response.wsgi_request._messages))
+        assert (
+            client.get(
+                "/articles/sleeping-foot-cramp/prevention-from-the-calf-article/"
+            ).status_code
+            == 200
+        )
+        assert client.get("/articles/calf-muscle-spasm/prevention/").status_code == 301
+
     def test_a_scheduled_change_that_fails_is_sent_back_and_others_still_go(
         self, author, reviewer, client, content
     ):
