@@ -9,7 +9,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Case, Count, Value, When
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -44,6 +44,11 @@ from .publishing import PublishRefused, display_name
 IMAGE_WITHOUT_ALT = re.compile(r"!\[\s*\]\(")
 # How long an editor who opened a form counts as maybe still editing it.
 OPENED_RECENTLY = timedelta(minutes=10)
+
+
+def as_typed(value):
+    """A field's value as its form field shows it (nothing for no date)."""
+    return "" if value is None else str(value)
 
 
 def version_label(record):
@@ -254,13 +259,19 @@ class EditorialAdmin(HistoryAdmin, MarkdownxModelAdmin):
         request.session[self.conflict_key(object_id)] = {
             "typed": {
                 field: form.data[field]
-                for field in self.model.reader_fields
-                if isinstance(form.data.get(field), str)
+                for field in form.fields
+                if field in self.typed_fields() and isinstance(form.data.get(field), str)
             },
             "opened": form.cleaned_data.get("base_record"),
         }
         self.message_user(request, conflict_message(form.instance), messages.ERROR)
         return HttpResponseRedirect(request.path, status=303)
+
+    def typed_fields(self):
+        """The fields whose text an editor types (words, addresses, dates): what a refused
+        save keeps for them to see beside the other editor's change."""
+        typed = (models.CharField, models.TextField, models.DateField)
+        return {field.name for field in self.model._meta.fields if isinstance(field, typed)}
 
     def conflict_context(self, object_id, conflict):
         """Per field the refused editor typed: what the other editor changed since the form
@@ -274,8 +285,8 @@ class EditorialAdmin(HistoryAdmin, MarkdownxModelAdmin):
             opened = current.history.filter(history_id=conflict["opened"]).first()
         fields = []
         for name, typed in conflict["typed"].items():
-            now = str(getattr(current, name))
-            before = str(getattr(opened, name)) if opened is not None else None
+            now = as_typed(getattr(current, name))
+            before = as_typed(getattr(opened, name)) if opened is not None else None
             if typed.replace("\r\n", "\n") == now and before in (None, now):
                 continue
             fields.append(

@@ -197,7 +197,11 @@ class TestEditConflicts:
         assertContains(first.get(change_url(section)), f'value="{section.version}"')
         second.get(change_url(section))
         first_form = section_form(section, body=section.body + "\n\nFirst editor's words.")
-        second_form = section_form(section, body=section.body + "\n\nSecond editor's words.")
+        second_form = section_form(
+            section,
+            body=section.body + "\n\nSecond editor's words.",
+            share_title="Second editor's share title",  # not shown to readers on the page
+        )
 
         assertRedirects(first.post(change_url(section), first_form), "/admin/articles/section/")
         refused = second.post(change_url(section), second_form, follow=True)
@@ -209,6 +213,8 @@ class TestEditConflicts:
         # Their changes since the second editor opened the form, beside the second's text.
         assertContains(refused, "First editor&#x27;s words.</ins>")
         assertContains(refused, "Second editor&#x27;s words.</textarea>")
+        assertContains(refused, "Second editor&#x27;s share title</textarea>")
+        assertNotContains(refused, "Slug: your text")  # what neither of them changed
         section.refresh_from_db()
         assert section.body.endswith("First editor's words.")
         # The form now starts from their version: the second editor can save from it.
