@@ -422,7 +422,9 @@ class DraftingAdmin(EditorialAdmin):
 
     def save_model(self, request, obj, form, change):
         if change and (publishing.is_live(obj) or publishing.open_revision(obj)):
-            # Readers keep the live version: the change waits as the page's draft.
+            # Readers keep the live version: the change waits as the page's draft (whose
+            # status and review are the live page's: a revert to an old version carries them).
+            self.keep_publishing_fields(obj)
             with transaction.atomic():
                 obj.bump_version(form.cleaned_data["base_version"])
                 publishing.save_draft(obj, request.user)

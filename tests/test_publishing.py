@@ -446,6 +446,16 @@ class TestNothingGetsPastReview:
         assert Section.objects.get(pk=relief.pk).status == Status.DRAFT
         assert client.get(RELIEF).status_code == 404
 
+    def test_reverting_a_live_page_keeps_its_review_as_recorded(self, author, relief):
+        oldest = relief.history.earliest()  # loaded before any review
+        relief.record_review(timezone.localdate(), "Mei Lin", "GP")
+        relief.save()
+        history = f"/admin/articles/section/{relief.pk}/history/{oldest.pk}/"
+        author.post(history, section_form(relief, publish=False, plain_heading="Reverted"))
+        draft = Revision.objects.get()
+        assert set(draft.changed_data()) == {"plain_heading"}
+        assertNotContains(author.get(review_url(draft)), "Mei Lin")  # no change to review
+
     def test_who_wrote_a_new_page_cannot_approve_it(self, editors_group, reviewers_group, content):
         kim = account("Kim Park", reviewers_group)
         kim.groups.add(editors_group)
