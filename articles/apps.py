@@ -13,7 +13,8 @@ class ArticlesConfig(AppConfig):
         from django.contrib.redirects.models import Redirect
         from django.db.models.signals import post_delete, post_migrate, post_save
 
-        from . import loader, redirects, search, share_images  # noqa: F401 (@receiver handlers)
+        # @receiver handlers, and checks.py's @register (what check --deploy adds).
+        from . import checks, loader, redirects, search, share_images  # noqa: F401
         from .cache import content_changed
         from .models import Article, PageText, Section
 

@@ -48,6 +48,22 @@ def test_deploy_check_passes_with_production_settings(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
+def test_deploy_check_warns_while_readers_are_given_the_placeholder_address(tmp_path):
+    env = production_env(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    del env["DJANGO_CONTACT_EMAIL"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "editors@nightcramps.example, an address nobody reads" in result.stderr
+    assert "Set DJANGO_CONTACT_EMAIL" in result.stderr
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("secure-site")
