@@ -5,6 +5,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.db.models import Max
 from django.urls import reverse
 
+from .cache import public_page
 from .models import Article, Kind, Section
 
 
@@ -78,6 +79,7 @@ SITEMAPS = {
 }
 
 
+@public_page
 def sitemap_xml(request):
     domain = request.get_host()
     return sitemap(request, {name: cls(domain) for name, cls in SITEMAPS.items()})

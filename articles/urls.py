@@ -3,6 +3,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import feedback, views
+from .cache import public_page
 from .feeds import UpdatesFeed
 from .models import Kind
 from .sitemaps import sitemap_xml
@@ -23,7 +24,7 @@ urlpatterns = [
     # A form: CSRF-protected, never cached (articles/feedback.py).
     path("feedback/", feedback.report, name="feedback"),
     path("feedback/thanks/", feedback.thanks, name="feedback_thanks"),
-    path("feed/", read_only(UpdatesFeed()), name="feed"),
+    path("feed/", read_only(public_page(UpdatesFeed())), name="feed"),
     path("sitemap.xml", read_only(sitemap_xml), name="sitemap"),
     path("robots.txt", read_only(views.robots_txt), name="robots"),
     re_path(rf"^(?P<kind>{'|'.join(Kind.values)})/$", read_only(views.topic), name="topic"),

@@ -284,6 +284,20 @@ class TestDiscovery:
         assert newest.find("a:title", ns).text.startswith("How to stop a leg cramp")
         assert newest.find("a:updated", ns).text
 
+    @pytest.mark.parametrize("url", ["/feed/", "/sitemap.xml"])
+    def test_feed_readers_and_crawlers_polling_get_304_until_something_changes(
+        self, client, content, url
+    ):
+        first = client.get(url)
+        assert "s-maxage" in first["Cache-Control"]  # the front and CDNs may keep it
+        assert client.get(url, headers={"If-None-Match": first["ETag"]}).status_code == 304
+        section = Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
+        section.body += "\n\nA fresh editor's note."
+        section.save()
+        changed = client.get(url, headers={"If-None-Match": first["ETag"]})
+        assert changed.status_code == 200
+        assert changed["ETag"] != first["ETag"]
+
     def test_feed_summaries_are_text_even_when_it_looks_like_markup(self, client, content):
         section = Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
         section.body = "Write `<script>alert(1)</script>` & `<b>bold</b>` to see it."
