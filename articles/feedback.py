@@ -66,7 +66,9 @@ class FeedbackForm(forms.ModelForm):
         }
 
     def clean_message(self):
-        message = self.cleaned_data["message"].strip()
+        """Line breaks count as one character, as the browser's maxlength counts them (it
+        sends them as CRLF), and are kept that way."""
+        message = self.cleaned_data["message"].replace("\r\n", "\n").strip()
         if len(message) > MAX_MESSAGE_LENGTH:
             raise forms.ValidationError(
                 f"Please keep it to {MAX_MESSAGE_LENGTH} characters; this is {len(message)}."

@@ -68,6 +68,15 @@ class TestReporting:
         assertContains(send(client, email="not an address"), "Enter a valid email address")
         assert not Feedback.objects.exists()
 
+    def test_line_breaks_count_as_one_character_as_in_the_browser(self, client, content):
+        # The browser's maxlength counts each line break once but sends it as CRLF.
+        lines = ["x" * 99] * 20
+        assert len("\n".join(lines)) < MAX_MESSAGE_LENGTH < len("\r\n".join(lines))
+        assert send(client, message="\r\n".join(lines)).status_code == 302
+        assert Feedback.objects.get().message == "\n".join(lines)
+        too_long = "\r\n".join(["x" * 100] * 20)
+        assertContains(send(client, message=too_long), "this is 2019.")
+
     def test_honeypot_is_thanked_and_dropped(self, client, content):
         response = send(client, website="http://spam.example/")
         assert response.status_code == 302
