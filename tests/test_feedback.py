@@ -97,6 +97,16 @@ class TestReporting:
         assert send(client).status_code == 403
         assert not Feedback.objects.exists()
 
+    def test_a_failed_csrf_check_gets_the_sites_page_in_plain_words(self, content):
+        # As for a reader whose browser blocks cookies, or who sends an old page's form.
+        response = send(Client(enforce_csrf_checks=True))
+        assertContains(response, "This form has expired", status_code=403)
+        assertContains(response, "Nothing was sent.", status_code=403)
+        assertContains(response, "reload the page and send the form again", status_code=403)
+        assertContains(response, "Skip to main content", status_code=403)
+        assertNotContains(response, "CSRF verification failed", status_code=403)
+        assertNotContains(response, "<style", status_code=403)  # the CSP would block it
+
     def test_about_page_points_to_the_form_and_the_contact_address(self, client, content, settings):
         response = client.get("/about/")
         assertContains(response, f'<a href="{FORM}?page=/about/">this form</a>', html=True)
