@@ -7,7 +7,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from articles.feedback import MAX_MESSAGE_LENGTH, MAX_REPORTS_PER_HOUR
-from articles.models import Feedback
+from articles.models import Feedback, Section, Status
 
 SPASM = "/articles/calf-muscle-spasm/"
 CONTENT_PAGES = ["/", "/relief/", "/causes/", "/prevention/", SPASM, f"{SPASM}causes/",
@@ -60,6 +60,21 @@ class TestReporting:
     def test_only_the_sites_public_pages_are_reported(self, client, content, page):
         send(client, page=page)
         assert Feedback.objects.get().page == "/"
+
+    @pytest.mark.parametrize(
+        "page",
+        ["/articles/nonexistent/", "/articles/nonexistent/source/", f"{SPASM}nonexistent/",
+         "/articles/nonexistent/causes/", f"{SPASM}causes/"],
+    )  # fmt: skip
+    def test_pages_readers_cannot_open_are_reported_as_the_home_page(self, client, content, page):
+        Section.objects.filter(article__slug="calf-muscle-spasm", slug="causes").update(
+            status=Status.DRAFT
+        )
+        assert client.get(page).status_code == 404
+        response = send(client, page=page)
+        assert Feedback.objects.get().page == "/"
+        thanks = client.get(response["Location"])
+        assertContains(thanks, '<a href="/">Back to the page</a>', html=True)
 
     def test_length_limit_and_empty_message(self, client, content):
         response = send(client, message="x" * (MAX_MESSAGE_LENGTH + 1))
