@@ -18,6 +18,7 @@ relief section for a query about what to do) decides the order.
 import difflib
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -73,6 +74,16 @@ def index_section(sender, instance, raw=False, **kwargs):
 
 def published_entries():
     return SearchEntry.objects.filter(section__in=Section.objects.published())
+
+
+def clean_query(query):
+    """The query as typed, without control characters, which HTML may not contain (the page
+    shows the query back); tabs and line breaks become spaces."""
+    return "".join(
+        " " if char.isspace() else char
+        for char in query
+        if char.isspace() or unicodedata.category(char) != "Cc"
+    ).strip()
 
 
 def terms(query):
