@@ -8,11 +8,12 @@ entries by the same QuerySet compiled into it. Snippets mark the matched words; 
 around them is escaped here, so nothing in the content can become markup.
 
 Readers' words are not the articles' words, so before searching a query is read as a reader
-means it: common words ("a", "how", "the") are dropped, editors' synonyms (SearchSynonym) add
-the articles' words for the reader's ("charley horse" -> cramp, "stop" -> relieve), and a word
-the articles never use is matched to the closest one they do ("crmap" -> cramp) and offered
-as "Did you mean". Any of the words may match; the ranking (more of them, in a heading, in a
-relief section for a query about what to do) decides the order.
+means it: common words ("a", "how", "the") and single letters ("vitamin d") are dropped,
+editors' synonyms (SearchSynonym) add the articles' words for the reader's ("charley horse"
+-> cramp, "stop" -> relieve), and a word the articles never use is matched to the closest one
+they do ("crmap" -> cramp) and offered as "Did you mean". Any of the words may match; the
+ranking (more of them, in a heading, in a relief section for a query about what to do)
+decides the order.
 """
 
 import difflib
@@ -121,9 +122,15 @@ class Outcome:
     only_common_words: bool = False
 
 
+def says_something(word):
+    """Whether a word is worth searching for: not a common word, nor a single letter or
+    digit, which as a prefix matches nearly every section ("vitamin d")."""
+    return len(word) > 1 and word not in COMMON_WORDS
+
+
 def read_query(words, synonyms):
     """The query's words as Word objects: synonyms applied (longest phrase first), common
-    words dropped unless a synonym gives them a meaning ("what to do")."""
+    words and single letters dropped unless a synonym gives them a meaning ("what to do")."""
     phrases = sorted(synonyms, key=lambda term: -len(term.split()))
     found, at = [], 0
     while at < len(words):
@@ -131,13 +138,13 @@ def read_query(words, synonyms):
             size = len(phrase.split())
             if " ".join(words[at : at + size]) == phrase:
                 typed = " ".join(words[at : at + size])
-                meant = re.findall(r"[^\W_]+", synonyms[phrase].lower())
-                own = [] if size > 1 or typed in COMMON_WORDS else [typed]
+                meant = [w for w in re.findall(r"[^\W_]+", synonyms[phrase].lower()) if len(w) > 1]
+                own = [typed] if size == 1 and says_something(typed) else []
                 found.append(Word(typed, list(dict.fromkeys(own + meant)), synonym=True))
                 at += size
                 break
         else:
-            if words[at] not in COMMON_WORDS:
+            if says_something(words[at]):
                 found.append(Word(words[at], [words[at]]))
             at += 1
     return found
