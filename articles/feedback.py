@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from cramps_site.client_ip import client_ip
 
-from .models import Feedback
+from .models import Article, Feedback, Section
 
 MAX_MESSAGE_LENGTH = 2000
 MAX_REPORTS_PER_HOUR = 5
@@ -29,7 +29,9 @@ REPORTABLE = {"home", "about", "search", "topic", "article", "source", "section"
 
 
 def reported_page(path):
-    """The path if it is one of the site's public pages, else the home page's."""
+    """The path if it is one of the site's public pages, else the home page's. A path the
+    URL patterns accept may still be a 404 (an article or section that does not exist, or is
+    not published): the thanks page would link back to it, so it is reported as "/" too."""
     path = (path or "").split("?")[0].split("#")[0]
     if not path.startswith("/") or path.startswith("//") or len(path) > 300:
         return "/"
@@ -37,7 +39,20 @@ def reported_page(path):
         match = resolve(path)
     except Resolver404:
         return "/"
-    return path if match.namespace == "articles" and match.url_name in REPORTABLE else "/"
+    if match.namespace != "articles" or match.url_name not in REPORTABLE:
+        return "/"
+    slugs = match.kwargs
+    if match.url_name in {"article", "source"}:
+        exists = Article.objects.published().filter(slug=slugs["article"]).exists()
+    elif match.url_name == "section":
+        exists = (
+            Section.objects.published()
+            .filter(article__slug=slugs["article"], slug=slugs["section"])
+            .exists()
+        )
+    else:
+        exists = True
+    return path if exists else "/"
 
 
 def client_key(request):
@@ -66,7 +81,9 @@ class FeedbackForm(forms.ModelForm):
         }
 
     def clean_message(self):
-        message = self.cleaned_data["message"].strip()
+        """Line breaks count as one character, as the browser's maxlength counts them (it
+        sends them as CRLF), and are kept that way."""
+        message = self.cleaned_data["message"].replace("\r\n", "\n").strip()
         if len(message) > MAX_MESSAGE_LENGTH:
             raise forms.ValidationError(
                 f"Please keep it to {MAX_MESSAGE_LENGTH} characters; this is {len(message)}."

@@ -8,16 +8,18 @@ entries by the same QuerySet compiled into it. Snippets mark the matched words; 
 around them is escaped here, so nothing in the content can become markup.
 
 Readers' words are not the articles' words, so before searching a query is read as a reader
-means it: common words ("a", "how", "the") are dropped, editors' synonyms (SearchSynonym) add
-the articles' words for the reader's ("charley horse" -> cramp, "stop" -> relieve), and a word
-the articles never use is matched to the closest one they do ("crmap" -> cramp) and offered
-as "Did you mean". Any of the words may match; the ranking (more of them, in a heading, in a
-relief section for a query about what to do) decides the order.
+means it: common words ("a", "how", "the") and single letters ("vitamin d") are dropped,
+editors' synonyms (SearchSynonym) add the articles' words for the reader's ("charley horse"
+-> cramp, "stop" -> relieve), and a word the articles never use is matched to the closest one
+they do ("crmap" -> cramp) and offered as "Did you mean". Any of the words may match; the
+ranking (more of them, in a heading, in a relief section for a query about what to do)
+decides the order.
 """
 
 import difflib
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -75,6 +77,16 @@ def published_entries():
     return SearchEntry.objects.filter(section__in=Section.objects.published())
 
 
+def clean_query(query):
+    """The query as typed, without control characters, which HTML may not contain (the page
+    shows the query back); tabs and line breaks become spaces."""
+    return "".join(
+        " " if char.isspace() else char
+        for char in query
+        if char.isspace() or unicodedata.category(char) != "Cc"
+    ).strip()
+
+
 def terms(query):
     """The words of a query (letters and digits, any script), at most MAX_TERMS of them."""
     return re.findall(r"[^\W_]+", query[:MAX_QUERY_LENGTH].lower())[:MAX_TERMS]
@@ -110,9 +122,15 @@ class Outcome:
     only_common_words: bool = False
 
 
+def says_something(word):
+    """Whether a word is worth searching for: not a common word, nor a single letter or
+    digit, which as a prefix matches nearly every section ("vitamin d")."""
+    return len(word) > 1 and word not in COMMON_WORDS
+
+
 def read_query(words, synonyms):
     """The query's words as Word objects: synonyms applied (longest phrase first), common
-    words dropped unless a synonym gives them a meaning ("what to do")."""
+    words and single letters dropped unless a synonym gives them a meaning ("what to do")."""
     phrases = sorted(synonyms, key=lambda term: -len(term.split()))
     found, at = [], 0
     while at < len(words):
@@ -120,13 +138,13 @@ def read_query(words, synonyms):
             size = len(phrase.split())
             if " ".join(words[at : at + size]) == phrase:
                 typed = " ".join(words[at : at + size])
-                meant = re.findall(r"[^\W_]+", synonyms[phrase].lower())
-                own = [] if size > 1 or typed in COMMON_WORDS else [typed]
+                meant = [w for w in re.findall(r"[^\W_]+", synonyms[phrase].lower()) if len(w) > 1]
+                own = [typed] if size == 1 and says_something(typed) else []
                 found.append(Word(typed, list(dict.fromkeys(own + meant)), synonym=True))
                 at += size
                 break
         else:
-            if words[at] not in COMMON_WORDS:
+            if says_something(words[at]):
                 found.append(Word(words[at], [words[at]]))
             at += 1
     return found

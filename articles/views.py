@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from . import publishing
 from .cache import public_page
 from .models import Article, Kind, PageText, PreviewLink, Section
-from .search import MAX_QUERY_LENGTH, terms
+from .search import MAX_QUERY_LENGTH, clean_query, terms
 from .search import search as search_sections
 from .seo import breadcrumb_trail
 
@@ -276,7 +276,7 @@ def about_page(request, text, **context):
 
 def search(request):
     """Not cached: every query is its own page, and results must follow editors' saves."""
-    query = request.GET.get("q", "").strip()
+    query = clean_query(request.GET.get("q", ""))
     too_long = len(query) > MAX_QUERY_LENGTH
     outcome = search_sections(query)
     return render(

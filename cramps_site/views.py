@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from articles.cache import cache_health
 
@@ -18,24 +19,29 @@ logger = logging.getLogger(__name__)
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
+TEXT = "text/plain; charset=utf-8"
+
+
 @never_cache
+@require_safe
 def healthz(request):
     """200 when the database answers, 503 when it does not: for the proxy and monitoring.
 
     The page cache only makes pages faster (articles/cache.py): when it fails, the answer is
-    still 200, with a second line saying so.
+    still 200, with a second line saying so. GET and HEAD only (405 otherwise), as the pages:
+    it changes nothing, so "ok" to a POST or DELETE would say something untrue.
     """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DATABASE_UNAVAILABLE:
         logger.warning("Health check: the database does not answer.", exc_info=True)
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+        return HttpResponse("database unavailable\n", status=503, content_type=TEXT)
     problem = cache_health()
     if problem:
         logger.warning("Health check: the page cache is %s.", problem)
-        return HttpResponse(f"ok\ncache degraded: {problem}\n", content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+        return HttpResponse(f"ok\ncache degraded: {problem}\n", content_type=TEXT)
+    return HttpResponse("ok\n", content_type=TEXT)
 
 
 def server_error(request):

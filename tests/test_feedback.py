@@ -7,7 +7,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from articles.feedback import MAX_MESSAGE_LENGTH, MAX_REPORTS_PER_HOUR
-from articles.models import Feedback
+from articles.models import Feedback, Section, Status
 
 SPASM = "/articles/calf-muscle-spasm/"
 CONTENT_PAGES = ["/", "/relief/", "/causes/", "/prevention/", SPASM, f"{SPASM}causes/",
@@ -61,12 +61,36 @@ class TestReporting:
         send(client, page=page)
         assert Feedback.objects.get().page == "/"
 
+    @pytest.mark.parametrize(
+        "page",
+        ["/articles/nonexistent/", "/articles/nonexistent/source/", f"{SPASM}nonexistent/",
+         "/articles/nonexistent/causes/", f"{SPASM}causes/"],
+    )  # fmt: skip
+    def test_pages_readers_cannot_open_are_reported_as_the_home_page(self, client, content, page):
+        Section.objects.filter(article__slug="calf-muscle-spasm", slug="causes").update(
+            status=Status.DRAFT
+        )
+        assert client.get(page).status_code == 404
+        response = send(client, page=page)
+        assert Feedback.objects.get().page == "/"
+        thanks = client.get(response["Location"])
+        assertContains(thanks, '<a href="/">Back to the page</a>', html=True)
+
     def test_length_limit_and_empty_message(self, client, content):
         response = send(client, message="x" * (MAX_MESSAGE_LENGTH + 1))
         assertContains(response, f"Please keep it to {MAX_MESSAGE_LENGTH} characters")
         assertContains(send(client, message="   "), "This field is required")
         assertContains(send(client, email="not an address"), "Enter a valid email address")
         assert not Feedback.objects.exists()
+
+    def test_line_breaks_count_as_one_character_as_in_the_browser(self, client, content):
+        # The browser's maxlength counts each line break once but sends it as CRLF.
+        lines = ["x" * 99] * 20
+        assert len("\n".join(lines)) < MAX_MESSAGE_LENGTH < len("\r\n".join(lines))
+        assert send(client, message="\r\n".join(lines)).status_code == 302
+        assert Feedback.objects.get().message == "\n".join(lines)
+        too_long = "\r\n".join(["x" * 100] * 20)
+        assertContains(send(client, message=too_long), "this is 2019.")
 
     def test_honeypot_is_thanked_and_dropped(self, client, content):
         response = send(client, website="http://spam.example/")
@@ -87,6 +111,16 @@ class TestReporting:
         client = Client(enforce_csrf_checks=True)
         assert send(client).status_code == 403
         assert not Feedback.objects.exists()
+
+    def test_a_failed_csrf_check_gets_the_sites_page_in_plain_words(self, content):
+        # As for a reader whose browser blocks cookies, or who sends an old page's form.
+        response = send(Client(enforce_csrf_checks=True))
+        assertContains(response, "This form has expired", status_code=403)
+        assertContains(response, "Nothing was sent.", status_code=403)
+        assertContains(response, "reload the page and send the form again", status_code=403)
+        assertContains(response, "Skip to main content", status_code=403)
+        assertNotContains(response, "CSRF verification failed", status_code=403)
+        assertNotContains(response, "<style", status_code=403)  # the CSP would block it
 
     def test_about_page_points_to_the_form_and_the_contact_address(self, client, content, settings):
         response = client.get("/about/")

@@ -200,6 +200,16 @@ def test_unknown_addresses_get_the_sites_404_page(client, content, url):
     assertContains(response, "Skip to main content", status_code=404)
 
 
+@pytest.mark.django_db
+def test_a_bad_request_gets_the_sites_400_page(client):
+    # A Host header the site does not serve is a bad request (SuspiciousOperation).
+    response = client.get("/relief/", headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    assertContains(response, "Bad request", status_code=400)
+    assertContains(response, 'href="/"', status_code=400)
+    assertContains(response, "Skip to main content", status_code=400)
+
+
 def boom(request):
     raise RuntimeError("a fault")
 

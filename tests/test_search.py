@@ -148,6 +148,18 @@ class TestReadersWords:
         assertContains(response, "has only common words")
         assertContains(response, '<a href="?q=stretch">stretch</a>', html=True)
 
+    def test_single_letters_are_not_searched_for(self, client, content):
+        # As a prefix, "d" matches nearly every section.
+        vitamin = result_urls(search(client, "vitamin"))
+        assert vitamin and result_urls(search(client, "vitamin d")) == vitamin
+
+    @pytest.mark.parametrize("query", ["d", "x y z", "how to d", "5"])
+    def test_single_letters_only_get_guidance(self, client, content, query):
+        response = search(client, query)
+        assert result_urls(response) == []
+        assertContains(response, "has only common words or single letters")
+        assertContains(response, '<a href="?q=stretch">stretch</a>', html=True)
+
     def test_no_results_suggest_the_topics_and_the_box(self, client, content):
         response = search(client, "xylophone")
         assertContains(response, "Nothing matches “xylophone”")

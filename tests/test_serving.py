@@ -173,7 +173,16 @@ class TestHealthAndOutages:
         response = client.get("/healthz")
         assert response.status_code == 200
         assert response.content == b"ok\n"
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
         assert "no-cache" in response["Cache-Control"]
+        assert client.head("/healthz").status_code == 200
+
+    @pytest.mark.parametrize("method", ["post", "put", "delete", "patch", "trace", "options"])
+    def test_healthz_answers_only_get_and_head(self, client, method):
+        response = getattr(client, method)("/healthz")
+        assert response.status_code == 405
+        assert response["Allow"] == "GET, HEAD"
+        assert response.content != b"ok\n"
 
     def test_healthz_answers_503_when_it_does_not(self, client):
         with database_down():

@@ -59,6 +59,11 @@ class TestShareTags:
             assert tags["twitter:title"] == tags["og:title"]
             assert tags["twitter:description"] == tags["og:description"]
 
+    def test_the_home_pages_image_description_names_the_site_once(self, client, content):
+        tags = meta(client, "/")
+        assert tags["og:title"] == "Night Cramps"
+        assert tags["og:image:alt"] == tags["twitter:image:alt"] == "Night Cramps"
+
     def test_sections_share_their_plain_english_heading_and_text(self, client, content):
         for section in Section.objects.select_related("article"):
             tags = meta(client, section.get_absolute_url())

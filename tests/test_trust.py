@@ -374,6 +374,17 @@ class TestSearch:
         assertNotContains(response, "<script>alert(1)")
         assertContains(response, "&lt;script&gt;alert(1)&lt;/script&gt;")
 
+    def test_control_characters_are_left_out_of_the_query(self, client, content):
+        # HTML may not contain them: the page shows the query in its title, box and message.
+        response = self.search(client, "xylo\x01phone\x7f\x9f")
+        html = response.content.decode()
+        assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", html)
+        assertContains(response, "<title>Search: xylophone | Night Cramps</title>")
+        assertContains(response, 'name="q" value="xylophone"')
+        assertContains(response, "Nothing matches “xylophone”")
+        assertContains(self.search(client, "\x00"), "Type a few words")
+        assertContains(self.search(client, "calf\tcramp"), 'name="q" value="calf cramp"')
+
     @pytest.mark.parametrize("url", ALL_PAGES)
     def test_every_page_has_a_search_form_that_needs_no_script(self, client, content, url):
         assertContains(

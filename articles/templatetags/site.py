@@ -74,12 +74,16 @@ DEFAULT_DESCRIPTION = (
 def share_texts(context):
     """The page's title and description as a shared link shows them (Open Graph, Twitter,
     the description meta tag): the view's share_title or title, and its description, each
-    cut at a word to fit."""
-    title = context.get("share_title") or context.get("title") or "Night Cramps"
+    cut at a word to fit; and the share image's description, which names the site once on
+    a page titled with its name (the home page)."""
+    site = share_images.SITE_NAME
+    title = context.get("share_title") or context.get("title") or site
+    title = markdown.shorten(str(title), SHARE_TITLE_LENGTH)
     description = context.get("description") or DEFAULT_DESCRIPTION
     return {
-        "title": markdown.shorten(str(title), SHARE_TITLE_LENGTH),
+        "title": title,
         "description": markdown.shorten(str(description), SHARE_DESCRIPTION_LENGTH),
+        "image_alt": title if title == site else f"{title} | {site}",
     }
 
 
