@@ -841,13 +841,14 @@ class PageTextAdmin(DraftingAdmin):
         return PAGE_TEXT_PLACES.get(obj.key, (obj.get_key_display(),))[0]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        """The fields named for what they are in this text's place: headline, card title..."""
-        form = super().get_form(request, obj, change, **kwargs)
+        """The fields named for what they are in this text's place: headline, card title...
+        Given to the form's Meta, which also names them when they are read-only (for those
+        who may only look, whose form has no fields)."""
         if obj is not None:
-            for name, (label, help_text) in PAGE_TEXT_PLACES.get(obj.key, ("", {}))[1].items():
-                form.base_fields[name].label = capfirst(label)
-                form.base_fields[name].help_text = help_text
-        return form
+            names = PAGE_TEXT_PLACES.get(obj.key, ("", {}))[1]
+            kwargs.setdefault("labels", {n: capfirst(label) for n, (label, _) in names.items()})
+            kwargs.setdefault("help_texts", {n: text for n, (_, text) in names.items()})
+        return super().get_form(request, obj, change, **kwargs)
 
     def has_add_permission(self, request):
         return False
