@@ -23,7 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import publishing, sources
 from .cache import cache_call
-from .history import DiffContextHelper, readable_diff
+from .history import DiffContextHelper, readable_diff, set_change_reason
 from .models import (
     Article,
     EditConflict,
@@ -199,7 +199,7 @@ class EditorialAdmin(HistoryAdmin, MarkdownxModelAdmin):
         obj._history_user = request.user
         restored = getattr(request, "restored_version", None)
         if restored is not None:
-            obj._change_reason = f"Reverted to the version of {version_label(restored)}"
+            set_change_reason(obj, f"Reverted to the version of {version_label(restored)}")
         if not change or set(form.changed_data) & set(obj.reader_fields):
             obj.text_changed = timezone.localdate()  # readers see it as "Last updated"
         obj.save(expected_version=form.cleaned_data.get("base_version") if change else None)
