@@ -452,7 +452,8 @@ class DraftingAdmin(EditorialAdmin):
         restored = getattr(request, "restored_version", None)
         if restored is None:
             return ""
-        return f"Reverted to the version of {version_label(restored)}. "
+        # The version's time ends in "p.m." or "a.m.": no full stop straight after it.
+        return f"Reverted to the version of {version_label(restored)} (restored as a new version). "
 
     def submit_or_publish(self, request, obj):
         missing = len(IMAGE_WITHOUT_ALT.findall(getattr(obj, self.markdown_field) or ""))
@@ -1108,7 +1109,7 @@ class RevisionAdmin(admin.ModelAdmin):
             )
             if revision.state == Revision.State.APPROVED:
                 when = date_format(timezone.localtime(revision.go_live_at), "DATETIME_FORMAT")
-                message = f"Approved: “{page}” goes live at {when}."
+                message = f"Approved: “{page}” goes live at {when} (within a minute)."
             elif isinstance(page, Section) and not page.article.is_published:
                 message = (
                     f"Approved and published: readers see “{page}” once its article is published."

@@ -5,7 +5,7 @@ import re
 import struct
 import threading
 import zlib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from html import unescape
 from io import BytesIO
 
@@ -162,6 +162,10 @@ class TestHistory:
     ):
         section = relief()
         original = section.history.first()
+        # An afternoon's version: its time ends in "p.m.", which a full stop must not follow.
+        afternoon = timezone.make_aware(datetime(2025, 3, 14, 15, 26))
+        Section.history.filter(history_id=original.history_id).update(history_date=afternoon)
+        original.refresh_from_db()
         editor_client.post(change_url(section), section_form(section, body="Replaced text."))
         section.refresh_from_db()
         assert section.body == "Replaced text."
@@ -175,7 +179,10 @@ class TestHistory:
         reverted = editor_client.post(revert_url, data, follow=True)
         assertRedirects(reverted, "/admin/articles/section/")
         when = date_format(timezone.localtime(original.history_date), "DATETIME_FORMAT")
-        assertContains(reverted, f"Reverted to the version of {when}.")
+        assertContains(
+            reverted, f"Reverted to the version of {when} (restored as a new version). “"
+        )
+        assertNotContains(reverted, "p.m..")
         assertNotContains(reverted, "changed successfully")
 
         section.refresh_from_db()

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from articles.models import Article, PageText, PreviewLink, Revision, Section, Status
@@ -322,16 +323,21 @@ class TestScheduledPublishing:
     ):
         submit(author, relief, plain_heading="Later heading")
         revision = Revision.objects.get()
-        soon = timezone.localtime() + timedelta(hours=1)
-        decide(
+        # Tomorrow afternoon: the time ends in "p.m.", which a full stop must not follow.
+        later = (timezone.localtime() + timedelta(days=1)).replace(hour=15, minute=12)
+        response = decide(
             reviewer,
             revision,
             _approve="1",
             reviewer_role="general practitioner",
-            go_live_at=soon.strftime("%Y-%m-%dT%H:%M"),
+            go_live_at=later.strftime("%Y-%m-%dT%H:%M"),
         )
         revision.refresh_from_db()
         assert revision.state == Revision.State.APPROVED
+        when = date_format(timezone.localtime(revision.go_live_at), "DATETIME_FORMAT")
+        assert [str(message) for message in response.wsgi_request._messages] == [
+            f"Approved: “{relief}” goes live at {when} (within a minute)."
+        ]
         call_command("publish_scheduled")
         assertNotContains(client.get(RELIEF), "Later heading")
 
