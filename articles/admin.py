@@ -208,7 +208,10 @@ class EditorialAdmin(HistoryAdmin, MarkdownxModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "GET" and object_id is not None:
-            others = self.note_opened(request, object_id)
+            # Only who may change it can be editing it: who may only look (a reviewer) is
+            # neither noted nor told.
+            may_change = self.has_change_permission(request)
+            others = self.note_opened(request, object_id) if may_change else []
             extra_context = {**(extra_context or {}), "also_opened": others}
             # Kept until the editor saves, so a reload does not lose their text.
             conflict = request.session.get(self.conflict_key(object_id))

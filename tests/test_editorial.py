@@ -251,6 +251,24 @@ class TestEditConflicts:
         monkeypatch.setattr(articles_admin.timezone, "now", lambda: later)
         assertNotContains(client.get(change_url(section)), notice)
 
+    def test_someone_who_may_only_look_is_not_taken_for_an_editor(
+        self, client, editor, content, reviewers_group
+    ):
+        reviewer = get_user_model().objects.create_user(
+            "mlin", first_name="Mei", last_name="Lin", is_staff=True
+        )
+        reviewer.groups.add(reviewers_group)  # may view sections, not change them
+        section = relief()
+        reviewer_client = Client()
+        reviewer_client.force_login(reviewer)
+        client.force_login(editor)
+        assert reviewer_client.get(change_url(section)).status_code == 200
+        opened = client.get(change_url(section))
+        assertNotContains(opened, "Someone else may be editing this section")
+        assertNotContains(opened, "Mei Lin")
+        # Nor does the notice, about saves that may be refused, concern the reviewer.
+        assertNotContains(reviewer_client.get(change_url(section)), "Someone else may be")
+
     @pytest.mark.django_db(transaction=True)
     def test_of_20_concurrent_saves_from_one_version_exactly_one_wins(self, content):
         section = relief()
