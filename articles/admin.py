@@ -23,7 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import publishing, sources
 from .cache import cache_call
-from .history import DiffContextHelper, readable_diff
+from .history import DiffContextHelper, readable_diff, set_change_reason
 from .models import (
     Article,
     EditConflict,
@@ -204,7 +204,7 @@ class EditorialAdmin(HistoryAdmin, MarkdownxModelAdmin):
         obj._history_user = request.user
         restored = getattr(request, "restored_version", None)
         if restored is not None:
-            obj._change_reason = f"Reverted to the version of {version_label(restored)}"
+            set_change_reason(obj, f"Reverted to the version of {version_label(restored)}")
         if not change or set(form.changed_data) & set(obj.reader_fields):
             obj.text_changed = timezone.localdate()  # readers see it as "Last updated"
         obj.save(expected_version=form.cleaned_data.get("base_version") if change else None)
@@ -213,7 +213,10 @@ class EditorialAdmin(HistoryAdmin, MarkdownxModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "GET" and object_id is not None:
-            others = self.note_opened(request, object_id)
+            # Only who may change it can be editing it: who may only look (a reviewer) is
+            # neither noted nor told.
+            may_change = self.has_change_permission(request)
+            others = self.note_opened(request, object_id) if may_change else []
             extra_context = {**(extra_context or {}), "also_opened": others}
             # Kept until the editor saves, so a reload does not lose their text.
             conflict = request.session.get(self.conflict_key(object_id))
@@ -465,7 +468,8 @@ class DraftingAdmin(EditorialAdmin):
         restored = getattr(request, "restored_version", None)
         if restored is None:
             return ""
-        return f"Reverted to the version of {version_label(restored)}. "
+        # The version's time ends in "p.m." or "a.m.": no full stop straight after it.
+        return f"Reverted to the version of {version_label(restored)} (restored as a new version). "
 
     def submit_or_publish(self, request, obj):
         missing = len(IMAGE_WITHOUT_ALT.findall(getattr(obj, self.markdown_field) or ""))
@@ -854,13 +858,14 @@ class PageTextAdmin(DraftingAdmin):
         return PAGE_TEXT_PLACES.get(obj.key, (obj.get_key_display(),))[0]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        """The fields named for what they are in this text's place: headline, card title..."""
-        form = super().get_form(request, obj, change, **kwargs)
+        """The fields named for what they are in this text's place: headline, card title...
+        Given to the form's Meta, which also names them when they are read-only (for those
+        who may only look, whose form has no fields)."""
         if obj is not None:
-            for name, (label, help_text) in PAGE_TEXT_PLACES.get(obj.key, ("", {}))[1].items():
-                form.base_fields[name].label = capfirst(label)
-                form.base_fields[name].help_text = help_text
-        return form
+            names = PAGE_TEXT_PLACES.get(obj.key, ("", {}))[1]
+            kwargs.setdefault("labels", {n: capfirst(label) for n, (label, _) in names.items()})
+            kwargs.setdefault("help_texts", {n: text for n, (_, text) in names.items()})
+        return super().get_form(request, obj, change, **kwargs)
 
     def has_add_permission(self, request):
         return False
@@ -1120,7 +1125,7 @@ class RevisionAdmin(admin.ModelAdmin):
             )
             if revision.state == Revision.State.APPROVED:
                 when = date_format(timezone.localtime(revision.go_live_at), "DATETIME_FORMAT")
-                message = f"Approved: “{page}” goes live at {when}."
+                message = f"Approved: “{page}” goes live at {when} (within a minute)."
             elif isinstance(page, Section) and not page.article.is_published:
                 message = (
                     f"Approved and published: readers see “{page}” once its article is published."

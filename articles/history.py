@@ -5,6 +5,7 @@ import re
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 CONTEXT_WORDS = 8
@@ -30,6 +31,13 @@ def readable_diff(old, new):
         if b2 > b1:
             parts.append(f"<ins>{escape(''.join(new_words[b1:b2]))}</ins>")
     return mark_safe("".join(parts))  # noqa: S308 (every piece is escaped above)
+
+
+def set_change_reason(obj, reason):
+    """The reason the history gives for obj's next save, shortened to fit its column: a long
+    name or role (kept whole elsewhere) must not fail the save (PostgreSQL enforces it)."""
+    column = type(obj).history.model._meta.get_field("history_change_reason")
+    obj._change_reason = Truncator(reason).chars(column.max_length)
 
 
 class DiffContextHelper(HistoricalRecordContextHelper):

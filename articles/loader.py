@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
+from .history import set_change_reason
 from .models import Article, PageText, Publishable, SearchSynonym, Section, Status
 from .publishing import open_revision
 from .search import normalize_query
@@ -124,7 +125,7 @@ def _sync(obj, fields, shipped, counts, noun):
     if outcome == "created" and isinstance(obj, Publishable):
         obj.status = Status.PUBLISHED
     obj.seed_hash = shipped_hash
-    obj._change_reason = reason
+    set_change_reason(obj, reason)
     obj.save()
     counts[f"{noun} {outcome}"] += 1
 
@@ -178,7 +179,7 @@ def load_content(content_dir=CONTENT_DIR):
                 counts["search synonyms kept as removed"] += 1
             else:
                 synonym = SearchSynonym(term=term, meaning=values["meaning"])
-                synonym._change_reason = "Shipped content loaded"
+                set_change_reason(synonym, "Shipped content loaded")
                 synonym.save()
                 present.add(term)
                 counts["search synonyms added"] += 1

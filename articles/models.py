@@ -986,6 +986,22 @@ class SearchEntry(models.Model):
         )
 
 
+def search_words(text):
+    """Text as searches read it: its words, lower case, one space apart."""
+    from .search import normalize_query
+
+    return normalize_query(text)
+
+
+def clean_search_words(obj, name):
+    """Field `name` as searches read it, in clean(): the form then looks for a duplicate of
+    what will be stored ("AVOID" when "avoid" exists), and a refusal keeps what was typed."""
+    typed = getattr(obj, name)
+    setattr(obj, name, search_words(typed))
+    if typed and not getattr(obj, name):
+        raise ValidationError({name: "Type at least one word: letters or digits."})
+
+
 class SearchSynonym(models.Model):
     """A reader's word and what it means in the articles' words: search looks for both."""
 
@@ -1011,10 +1027,12 @@ class SearchSynonym(models.Model):
         return f"{self.term} → {self.meaning}"
 
     def save(self, *args, **kwargs):
-        from .search import normalize_query
-
-        self.term = normalize_query(self.term)  # as a query's words are read
+        self.term = search_words(self.term)  # saved from code too, without clean()
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        clean_search_words(self, "term")
 
 
 class PromotedResult(models.Model):
@@ -1050,10 +1068,12 @@ class PromotedResult(models.Model):
         return f"“{self.query}”: {self.section}"
 
     def save(self, *args, **kwargs):
-        from .search import normalize_query
-
-        self.query = normalize_query(self.query)
+        self.query = search_words(self.query)  # saved from code too, without clean()
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        clean_search_words(self, "query")
 
 
 class Feedback(models.Model):

@@ -25,6 +25,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
+from .history import set_change_reason
 from .models import PreviewLink, Publishable, Reviewed, Revision, Status
 
 log = logging.getLogger(__name__)
@@ -235,7 +236,7 @@ def publish(revision, user, without_review=False):
     if not was_live or any(before.get(name) != getattr(obj, name) for name in reader_fields):
         obj.text_changed = timezone.localdate()  # readers see it as "Last updated"
     obj._history_user = user
-    obj._change_reason = reason
+    set_change_reason(obj, reason)
     obj.save()
     revision.state = State.PUBLISHED
     revision.published_by = user
@@ -272,7 +273,7 @@ def unpublish(obj, user):
     becomes a draft again, so nothing brings the page back without a new decision."""
     obj.status = Status.DRAFT
     obj._history_user = user
-    obj._change_reason = f"Unpublished by {display_name(user)}"
+    set_change_reason(obj, f"Unpublished by {display_name(user)}")
     obj.save()
     obj.revisions.filter(state__in=[State.SUBMITTED, State.APPROVED]).update(
         state=State.DRAFT, go_live_at=None

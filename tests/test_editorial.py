@@ -5,7 +5,7 @@ import re
 import struct
 import threading
 import zlib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from html import unescape
 from io import BytesIO
 
@@ -162,6 +162,10 @@ class TestHistory:
     ):
         section = relief()
         original = section.history.first()
+        # An afternoon's version: its time ends in "p.m.", which a full stop must not follow.
+        afternoon = timezone.make_aware(datetime(2025, 3, 14, 15, 26))
+        Section.history.filter(history_id=original.history_id).update(history_date=afternoon)
+        original.refresh_from_db()
         editor_client.post(change_url(section), section_form(section, body="Replaced text."))
         section.refresh_from_db()
         assert section.body == "Replaced text."
@@ -175,7 +179,10 @@ class TestHistory:
         reverted = editor_client.post(revert_url, data, follow=True)
         assertRedirects(reverted, "/admin/articles/section/")
         when = date_format(timezone.localtime(original.history_date), "DATETIME_FORMAT")
-        assertContains(reverted, f"Reverted to the version of {when}.")
+        assertContains(
+            reverted, f"Reverted to the version of {when} (restored as a new version). “"
+        )
+        assertNotContains(reverted, "p.m..")
         assertNotContains(reverted, "changed successfully")
 
         section.refresh_from_db()
@@ -249,6 +256,24 @@ class TestEditConflicts:
         later = timezone.now() + articles_admin.OPENED_RECENTLY
         monkeypatch.setattr(articles_admin.timezone, "now", lambda: later)
         assertNotContains(client.get(change_url(section)), notice)
+
+    def test_someone_who_may_only_look_is_not_taken_for_an_editor(
+        self, client, editor, content, reviewers_group
+    ):
+        reviewer = get_user_model().objects.create_user(
+            "mlin", first_name="Mei", last_name="Lin", is_staff=True
+        )
+        reviewer.groups.add(reviewers_group)  # may view sections, not change them
+        section = relief()
+        reviewer_client = Client()
+        reviewer_client.force_login(reviewer)
+        client.force_login(editor)
+        assert reviewer_client.get(change_url(section)).status_code == 200
+        opened = client.get(change_url(section))
+        assertNotContains(opened, "Someone else may be editing this section")
+        assertNotContains(opened, "Mei Lin")
+        # Nor does the notice, about saves that may be refused, concern the reviewer.
+        assertNotContains(reviewer_client.get(change_url(section)), "Someone else may be")
 
     @pytest.mark.django_db(transaction=True)
     def test_of_20_concurrent_saves_from_one_version_exactly_one_wins(self, content):

@@ -201,6 +201,21 @@ class TestTheAdminSaysWhereEachTextAppears:
         for label in labels:
             assertContains(form, f">{label}:</label>")
 
+    def test_a_reviewer_who_may_only_look_opens_every_text_named_as_for_editors(
+        self, client, content, reviewers_group
+    ):
+        user = get_user_model().objects.create_user("rev", password="x" * 20, is_staff=True)
+        user.groups.add(reviewers_group)  # may view page texts, not change them
+        client.force_login(user)
+        for page_text in PageText.objects.all():
+            form = client.get(change_url(page_text))
+            assertContains(form, "Where it appears")
+            assertNotContains(form, 'name="body"')  # read-only
+        form = client.get(change_url(text(Key.HOME)))
+        assertContains(form, "<label>Headline:</label>", html=True)
+        assertContains(form, "main heading. Plain text.")  # its help
+        assertContains(form, "<label>Lead:</label>", html=True)
+
     def test_the_article_fields_the_home_page_shows_say_so(self, editors_client):
         article = Article.objects.get(slug="calf-muscle-spasm")
         form = editors_client.get(change_url(article)).content.decode()

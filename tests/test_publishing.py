@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from articles.models import Article, PageText, PreviewLink, Revision, Section, Status
@@ -275,6 +276,40 @@ class TestReview:
             "Published without review by editor"
         )
 
+    def test_a_long_role_is_recorded_whole_and_shortened_in_the_history(
+        self, author, reviewer, client, relief
+    ):
+        """The history's reason for a save has room for 100 characters, and PostgreSQL refuses
+        more; the page's review line keeps the whole role."""
+        role = "consultant in sports and exercise medicine, musculoskeletal and sleep clinics"
+        submit(author, relief, plain_heading="Long role")
+        response = decide(reviewer, Revision.objects.get(), _approve="1", reviewer_role=role)
+        assertRedirects(response, QUEUE, fetch_redirect_response=False)
+        assertContains(client.get(RELIEF), f"by Mei Lin, {role}.")
+        reason = Section.objects.get(pk=relief.pk).history.first().history_change_reason
+        assert reason == f"Published: approved by Mei Lin, {role}"[:99] + "…"
+
+    def test_a_long_name_is_shortened_in_the_history_of_publish_unpublish_and_revert(
+        self, editors_group, relief
+    ):
+        name = "Ada Okafor-Featherstonehaugh-Cholmondeley-Marjoribanks-Tollemache-Wolfeschlegelsteinhausen"
+        admin = logged_in(account(name, editors_group, superuser=True))
+        response = admin.post(change_url(relief), section_form(relief, plain_heading="Now"))
+        assert response.status_code == 302
+        published = Section.objects.get(pk=relief.pk).history.first()
+        admin.post(f"/admin/articles/section/{relief.pk}/unpublish/")
+        relief.refresh_from_db()
+        revert = f"/admin/articles/section/{relief.pk}/history/{published.pk}/"
+        data = section_form(relief, publish=False, plain_heading="Now")
+        assert admin.post(revert, data).status_code == 302
+        reasons = Section.objects.get(pk=relief.pk).history.values_list(
+            "history_change_reason", flat=True
+        )[:3]
+        starts = ["Reverted to the version of", f"Unpublished by {name}", "Published without"]
+        for reason, start in zip(reasons, starts, strict=True):
+            assert len(reason) == 100 and reason.endswith("…"), reason
+            assert reason.startswith(start[:99]), reason
+
     def test_switched_off_editors_publish_themselves(self, author, client, relief, settings):
         settings.PUBLISHING_NEEDS_REVIEW = False
         author.post(change_url(relief), section_form(relief, plain_heading="Right now"))
@@ -288,16 +323,21 @@ class TestScheduledPublishing:
     ):
         submit(author, relief, plain_heading="Later heading")
         revision = Revision.objects.get()
-        soon = timezone.localtime() + timedelta(hours=1)
-        decide(
+        # Tomorrow afternoon: the time ends in "p.m.", which a full stop must not follow.
+        later = (timezone.localtime() + timedelta(days=1)).replace(hour=15, minute=12)
+        response = decide(
             reviewer,
             revision,
             _approve="1",
             reviewer_role="general practitioner",
-            go_live_at=soon.strftime("%Y-%m-%dT%H:%M"),
+            go_live_at=later.strftime("%Y-%m-%dT%H:%M"),
         )
         revision.refresh_from_db()
         assert revision.state == Revision.State.APPROVED
+        when = date_format(timezone.localtime(revision.go_live_at), "DATETIME_FORMAT")
+        assert [str(message) for message in response.wsgi_request._messages] == [
+            f"Approved: “{relief}” goes live at {when} (within a minute)."
+        ]
         call_command("publish_scheduled")
         assertNotContains(client.get(RELIEF), "Later heading")
 

@@ -228,6 +228,45 @@ class TestEditorsKeepThem:
         client.force_login(user)
         return user
 
+    @pytest.mark.parametrize(("existing", "typed"), [("avoid", "AVOID"), ("qa word", "qa  word!")])
+    def test_a_synonym_for_a_term_that_has_one_is_refused_keeping_what_was_typed(
+        self, client, group_editor, content, existing, typed
+    ):
+        add = reverse("admin:articles_searchsynonym_add")
+        if not SearchSynonym.objects.filter(term=existing).exists():
+            client.post(add, {"term": existing, "meaning": "question answer"})
+        meaning = SearchSynonym.objects.get(term=existing).meaning
+        response = client.post(add, {"term": typed, "meaning": "steer clear"})
+        assertContains(response, "Search synonym with this Term already exists.")
+        assertContains(response, f'value="{typed}"')
+        assertContains(response, "steer clear")
+        assert SearchSynonym.objects.get(term=existing).meaning == meaning
+
+    def test_a_synonym_or_pin_with_no_words_is_refused(self, client, group_editor, content):
+        section = Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
+        synonyms, pins = SearchSynonym.objects.count(), PromotedResult.objects.count()
+        response = client.post(
+            reverse("admin:articles_searchsynonym_add"), {"term": "!!!", "meaning": "cramp"}
+        )
+        assertContains(response, "Type at least one word")
+        response = client.post(
+            reverse("admin:articles_promotedresult_add"),
+            {"query": "?", "section": section.pk, "order": 0},
+        )
+        assertContains(response, "Type at least one word")
+        assert (SearchSynonym.objects.count(), PromotedResult.objects.count()) == (synonyms, pins)
+
+    def test_a_section_pinned_for_the_same_search_once_normalised_is_refused(
+        self, client, group_editor, content
+    ):
+        section = Section.objects.get(article__slug="calf-muscle-spasm", slug="relief")
+        add = reverse("admin:articles_promotedresult_add")
+        client.post(add, {"query": "what to do", "section": section.pk, "order": 0})
+        response = client.post(add, {"query": "What to do?", "section": section.pk, "order": 1})
+        assertContains(response, "This section is already pinned for this search.")
+        assertContains(response, 'value="What to do?"')
+        assert list(PromotedResult.objects.values_list("query", flat=True)) == ["what to do"]
+
     def test_a_shipped_synonym_an_editor_deletes_stays_deleted(self, client, group_editor, content):
         synonym = SearchSynonym.objects.get(term="charley horse")
         response = client.post(
