@@ -235,7 +235,9 @@ def publish(revision, user, without_review=False):
     reader_fields = [obj._meta.get_field(name).attname for name in obj.reader_fields]
     if not was_live or any(before.get(name) != getattr(obj, name) for name in reader_fields):
         obj.text_changed = timezone.localdate()  # readers see it as "Last updated"
-    obj._history_user = user
+    # The history credits the change to who wrote it (the draft's last saver); the reason
+    # says who approved or published it.
+    obj._history_user = revision.saved_by or user
     set_change_reason(obj, reason)
     obj.save()
     revision.state = State.PUBLISHED

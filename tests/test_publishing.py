@@ -170,6 +170,8 @@ class TestReview:
         assert history.history_change_reason == (
             "Published: approved by Mei Lin, general practitioner"
         )
+        # The change is credited to who wrote it; the reason names who approved it.
+        assert history.history_user.get_full_name() == "Ada Okafor"
 
     def test_a_change_edited_after_the_reviewer_opened_it_is_not_approved_unseen(
         self, author, reviewer, client, relief
