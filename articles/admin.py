@@ -1,5 +1,5 @@
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.conf import settings
@@ -44,6 +44,23 @@ from .publishing import PublishRefused, display_name
 IMAGE_WITHOUT_ALT = re.compile(r"!\[\s*\]\(")
 # How long an editor who opened a form counts as maybe still editing it.
 OPENED_RECENTLY = timedelta(minutes=10)
+
+
+def shown_value(field, obj):
+    """A field's value on `obj` as the admin shows it to a person: a choice's label, the
+    related page's name, yes or no, a date; "" for none."""
+    value = field.value_from_object(obj)
+    if value is None or value == "":
+        return ""
+    if field.is_relation:
+        return str(getattr(obj, field.name))
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return date_format(value)
+    return str(value)
 
 
 def as_typed(value):
@@ -1074,26 +1091,18 @@ class RevisionAdmin(admin.ModelAdmin):
         )
 
     def changes(self, page, draft):
-        """Per field the change touches: its label and the words removed and added."""
+        """Per field the change touches: its label and the words removed and added, as the
+        reviewer reads them (a choice's label, yes or no, a date; a field left empty is no
+        change)."""
         live = page if page.is_published else None
         rows = []
         for name in page.draft_fields:
             field = page._meta.get_field(name)
-            before = field.value_from_object(live) if live is not None else ""
-            after = field.value_from_object(draft)
-            if before == after:
-                continue
-            if field.is_relation:
-                before = str(getattr(live, name)) if live is not None else ""
-                after = str(getattr(draft, name))
-            rows.append(
-                {
-                    "label": capfirst(field.verbose_name),
-                    "diff": readable_diff(
-                        "" if before is None else str(before), "" if after is None else str(after)
-                    ),
-                }
-            )
+            before = shown_value(field, live) if live is not None else ""
+            after = shown_value(field, draft)
+            if before != after:
+                label = capfirst(field.verbose_name)
+                rows.append({"label": label, "diff": readable_diff(before, after)})
         return rows
 
     def decide(self, request, revision, form):

@@ -255,6 +255,10 @@ class TestReview:
         section = Section.objects.get(slug="a-new-section")
         assert section.status == Status.DRAFT
         assert client.get(f"{SPASM}a-new-section/").status_code == 404
+        # The reviewer reads the new page's fields as the admin names them, and no empty ones.
+        review = reviewer.get(review_url(Revision.objects.get())).content.decode()
+        assert "<ins>Relief</ins>" in review and "<ins>relief</ins>" not in review
+        assert "Last reviewed" not in review and "<ins>False</ins>" not in review
         decide(reviewer, Revision.objects.get(), _approve="1", reviewer_role="pharmacist")
         assert client.get(f"{SPASM}a-new-section/").status_code == 200
 
