@@ -1123,7 +1123,7 @@ class RevisionAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:articles_revision_changelist"))
 
     def carry_out(self, request, revision, form):
-        page = revision.page
+        page = publishing.with_draft(revision.page)  # named as it will read, as the change has it
         if form.approve:
             revision = publishing.approve(
                 revision,

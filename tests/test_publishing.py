@@ -173,6 +173,15 @@ class TestReview:
         # The change is credited to who wrote it; the reason names who approved it.
         assert history.history_user.get_full_name() == "Ada Okafor"
 
+    def test_the_reviewer_is_told_what_readers_now_see_by_its_new_name(
+        self, author, reviewer, relief
+    ):
+        submit(author, relief, heading="A clearer heading")
+        response = decide(reviewer, Revision.objects.get(), _approve="1", reviewer_role="GP")
+        assert [str(message) for message in response.wsgi_request._messages] == [
+            "Approved and published: readers see “A clearer heading” now."
+        ]
+
     def test_a_change_edited_after_the_reviewer_opened_it_is_not_approved_unseen(
         self, author, reviewer, client, relief
     ):
