@@ -1,4 +1,5 @@
-"""Old addresses keep working when an editor renames an article or a section.
+"""Old addresses keep working when an editor renames an article or a section (and stop
+redirecting when the page they lead to is deleted).
 
 Each old address answers 301 to the new one (django.contrib.redirects, whose middleware
 serves them), and plain-English citations, which link into an article's source page, are
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.contrib.redirects.middleware import RedirectFallbackMiddleware
 from django.contrib.redirects.models import Redirect
 from django.db import models
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 
@@ -92,6 +93,20 @@ def follow_section_rename(sender, instance, raw=False, **kwargs):
     new_path = instance.get_absolute_url()
     if not raw and old_path and old_path != new_path and instance.is_published:
         record_redirects({old_path: new_path})
+
+
+@receiver(pre_delete, sender=Article, dispatch_uid="forget-deleted-article")
+def forget_deleted_article(sender, instance, **kwargs):
+    """Old addresses of a deleted article's pages (its sections, its source) stop redirecting
+    to them: they answer the site's 404 at once rather than a 301 to one."""
+    prefix = reverse("articles:article", kwargs={"article": instance.slug})
+    Redirect.objects.filter(new_path__startswith=prefix).delete()
+
+
+@receiver(pre_delete, sender=Section, dispatch_uid="forget-deleted-section")
+def forget_deleted_section(sender, instance, **kwargs):
+    """The same for a deleted section's old addresses."""
+    Redirect.objects.filter(new_path=instance.get_absolute_url()).delete()
 
 
 # Stored, but asked again each time: a rename can be undone, and no cached 301 outlives it.

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from articles.models import Article, Section
@@ -68,6 +69,23 @@ class TestRenames:
         # Browsers check again each time, so renaming back cannot leave them in a loop.
         assert response["Cache-Control"] == "no-cache"
         assert client.get(response["Location"]).status_code == 200
+
+    def test_a_deleted_page_s_old_addresses_answer_404_not_a_301_to_a_404(
+        self, editor_client, client, content
+    ):
+        section = Section.objects.get(article__slug="sleeping-foot-cramp", slug="relief")
+        editor_client.post(change_url(section), section_form(section, slug="stop-a-cramp"))
+        article = Article.objects.get(slug="calf-muscle-spasm")
+        editor_client.post(change_url(article), article_form(article, slug="calf-spasm"))
+        for page in (section, article):
+            delete = reverse(f"admin:articles_{page._meta.model_name}_delete", args=[page.pk])
+            assert editor_client.post(delete, {"post": "yes"}).status_code == 302
+        for old in (
+            "/articles/sleeping-foot-cramp/relief/",
+            "/articles/calf-muscle-spasm/",
+            "/articles/calf-muscle-spasm/causes/",
+        ):
+            assertContains(client.get(old), "Page not found", status_code=404)
 
     def test_renamed_article_keeps_every_old_address(self, editor_client, client, content):
         article = Article.objects.get(slug="calf-muscle-spasm")
