@@ -19,3 +19,19 @@ def contact_address_is_real(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def email_is_sent(app_configs, **kwargs):
+    """Reviewers learn by email that a change waits for them (articles/notices.py)."""
+    if not settings.EMAIL_HOST:
+        return [
+            Warning(
+                "No mail server: reviewers and authors are not emailed about changes; the "
+                "emails are printed to the app server's log instead.",
+                hint="Set DJANGO_EMAIL_HOST (and DJANGO_EMAIL_HOST_USER, "
+                "DJANGO_EMAIL_HOST_PASSWORD) to the mail server the site sends through.",
+                id="articles.W002",
+            )
+        ]
+    return []

@@ -25,6 +25,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
+from . import notices
 from .history import set_change_reason
 from .models import PreviewLink, Publishable, Reviewed, Revision, Status
 
@@ -136,6 +137,7 @@ def submit(obj, user):
     revision.submitted_at = timezone.now()
     revision.review_comment = ""
     revision.save()
+    notices.change_submitted(revision)
     return revision
 
 
@@ -204,6 +206,7 @@ def send_back(revision, reviewer, comment):
     revision.reviewed_at = timezone.now()
     revision.review_comment = comment
     revision.save()
+    notices.change_sent_back(revision)
     return revision
 
 
@@ -246,6 +249,7 @@ def publish(revision, user, without_review=False):
     revision.without_review = without_review
     revision.save()
     close_preview_links(obj)
+    notices.change_published(revision, obj, by=user)
     return revision
 
 
@@ -295,10 +299,13 @@ def publish_due(now=None):
             published += 1
         except PublishRefused as refused:
             log.warning("Scheduled change %s not published: %s", revision.pk, refused)
-            Revision.objects.filter(pk=revision.pk, state=State.APPROVED).update(
+            sent_back = Revision.objects.filter(pk=revision.pk, state=State.APPROVED).update(
                 state=State.SENT_BACK,
                 review_comment=f"Not published at its scheduled time: {refused}",
             )
+            if sent_back:
+                revision.refresh_from_db()
+                notices.change_sent_back(revision)
     return published
 
 

@@ -98,8 +98,27 @@ SITE_DOMAIN = os.environ.get("DJANGO_SITE_DOMAIN") or (
     if PRODUCTION
     else os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 )
+# The site's address in links sent by email, which no request carries (articles/notices.py).
+SITE_URL = os.environ.get("DJANGO_SITE_URL") or (
+    f"{'https' if PRODUCTION else 'http'}://{SITE_DOMAIN}"
+)
 # Where readers report mistakes (the About page).
 CONTACT_EMAIL = os.environ.get("DJANGO_CONTACT_EMAIL", "editors@nightcramps.example")
+
+# Email, for the notices to reviewers and authors (articles/notices.py), through an SMTP
+# server; without one, they are printed to standard output (the app server's log), and
+# check --deploy says so.
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", CONTACT_EMAIL)
 
 # Publishing (articles/publishing.py): whether a change goes live only after a reviewer (the
 # Reviewers group) approves it, and how long a draft's preview link for people without an

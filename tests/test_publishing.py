@@ -650,3 +650,65 @@ class TestNothingGetsPastReview:
         # A bad revoke is a no-op, not an error.
         revoke = f"/admin/articles/article/{article.pk}/preview-links/"
         assert author.post(revoke, {"revoke": "x"}).status_code == 302
+
+
+@pytest.mark.django_db
+class TestNotices:
+    """Reviewers learn by email that a change waits for them; authors, that it was sent back
+    or published (articles/notices.py). One email each, sent once the decision is saved."""
+
+    @pytest.fixture(autouse=True)
+    def _emails(self, author, reviewer, reviewers_group, editors_group):
+        for user in get_user_model().objects.all():
+            user.email = f"{user.username}@nightcramps.test"
+            user.save()
+        self.other_reviewer = account("Ola Berg", reviewers_group)
+        self.other_reviewer.email = "ola@nightcramps.test"
+        self.other_reviewer.save()
+        self.editor_only = account("Tom Reed", editors_group)
+        self.editor_only.email = "tom@nightcramps.test"
+        self.editor_only.save()
+
+    def test_reviewers_hear_a_change_waits_and_its_author_how_it_ended(
+        self, author, reviewer, relief, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            submit(author, relief, plain_heading="Stop a cramp now")
+        review = Revision.objects.get()
+        assert sorted(mail.to[0] for mail in mailoutbox) == [
+            "mei.lin@nightcramps.test",
+            "ola@nightcramps.test",
+        ]  # the reviewers: not the author, nor an editor
+        waiting = mailoutbox[0]
+        assert waiting.subject == f"Waiting for your review: “{relief}”"
+        assert f"http://127.0.0.1:8000{review_url(review)}" in waiting.body
+        assert "Ada Okafor asks you to review" in waiting.body
+
+        mailoutbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            decide(reviewer, review, _send_back="1", comment="Cite the source sentence.")
+        [sent_back] = mailoutbox
+        assert sent_back.to == ["ada.okafor@nightcramps.test"]
+        assert "Cite the source sentence." in sent_back.body
+        assert "sent back by Mei Lin" in sent_back.body
+
+        mailoutbox.clear()
+        relief.refresh_from_db()  # the draft's version, which the form carries
+        with django_capture_on_commit_callbacks(execute=True):
+            submit(author, relief, plain_heading="Stop a cramp now")
+            decide(reviewer, Revision.objects.get(), _approve="1", reviewer_role="GP")
+        published = [mail for mail in mailoutbox if mail.subject.startswith("Published")]
+        assert [mail.to for mail in published] == [["ada.okafor@nightcramps.test"]]
+        assert "Approved by Mei Lin, GP." in published[0].body
+        assert f"http://127.0.0.1:8000{RELIEF}" in published[0].body
+
+    def test_a_failing_mail_server_is_logged_and_the_decision_stands(
+        self, author, relief, settings, caplog, django_capture_on_commit_callbacks
+    ):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # refuses at once
+        with django_capture_on_commit_callbacks(execute=True):
+            response = submit(author, relief, plain_heading="Stop a cramp now")
+        assert response.status_code == 302
+        assert Revision.objects.get().state == Revision.State.SUBMITTED
+        assert "Error calling" in caplog.text  # Django's own log line for a failed on_commit

@@ -52,6 +52,9 @@ def production_env(var_dir, database_url, *, static_root=None, **extra):
         DJANGO_SECRET_KEY="tests-" + secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_CONTACT_EMAIL="editors@nightcramps.test",
+        # A mail server that refuses at once: notices fail, logged, as when one is down.
+        DJANGO_EMAIL_HOST="127.0.0.1",
+        DJANGO_EMAIL_PORT="1",
         DJANGO_SECURE_SSL_REDIRECT="0",
         DJANGO_VAR_DIR=str(var_dir),
         DJANGO_STATIC_ROOT=str(static_root or collected_static()),
