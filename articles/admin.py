@@ -427,11 +427,14 @@ class DraftingAdmin(EditorialAdmin):
             "link_days": settings.PREVIEW_LINK_DAYS,
         }
         if live is not None:
+            revision = publishing.open_revision(live)
             context |= {
                 "live": live.is_published,
                 "can_unpublish": isinstance(live, Publishable),
                 "address": live.get_absolute_url(),
-                "revision": publishing.open_revision(live),
+                "revision": revision,
+                # The page as its draft has it (a copy: `live` stays what readers see).
+                "draft": self.draft_of(live, revision),
                 "preview_url": live.get_preview_url(),
                 "links": publishing.preview_links(live),
                 "links_url": self.admin_url(live, "preview_links"),
@@ -439,6 +442,13 @@ class DraftingAdmin(EditorialAdmin):
                 "unpublish_url": self.admin_url(live, "unpublish"),
             }
         return context
+
+    def draft_of(self, live, revision):
+        """The page as its open change has it, read afresh; `live` when there is none."""
+        if revision is None:
+            return live
+        fresh = self.model._default_manager.get(pk=live.pk)
+        return publishing.apply(fresh, revision.changed_data())
 
     def save_model(self, request, obj, form, change):
         if change and (publishing.is_live(obj) or publishing.open_revision(obj)):
@@ -1073,6 +1083,7 @@ class RevisionAdmin(admin.ModelAdmin):
             "live": page.is_published,
             "changes": self.changes(page, draft),
             "preview_url": page.get_preview_url(),
+            "draft": draft,
             "form": form,
             "may_review": may_review,
             "is_author": revision.authors.filter(pk=request.user.pk).exists(),

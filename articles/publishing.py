@@ -66,6 +66,14 @@ def open_revision(obj):
     return obj.revisions.open().first()
 
 
+def open_changes(model):
+    """{pk: the values its open change sets} for each of `model`'s pages with one, in one
+    query: for previews that show many pages, and pages a change moves to them."""
+    content_type = ContentType.objects.get_for_model(model)
+    revisions = Revision.objects.open().filter(content_type=content_type)
+    return {revision.object_id: revision.changed_data() for revision in revisions}
+
+
 def snapshot(obj):
     """The values of the page's editable fields, as a draft stores them."""
     return {

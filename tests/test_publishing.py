@@ -371,6 +371,37 @@ class TestScheduledPublishing:
 
 
 @pytest.mark.django_db
+class TestStaffPreviews:
+    """/preview/...: the site as it will be once every open draft is published, for staff."""
+
+    def test_a_topic_preview_shows_every_sections_draft_where_it_will_be(
+        self, author, reviewer, client, relief
+    ):
+        submit(author, relief, plain_heading="Stretch it out", kind="prevention")
+        Section.objects.create(
+            article=relief.article, kind="relief", heading="A section not yet published",
+            slug="not-yet", body="Text as published.", position=9,
+        )  # fmt: skip
+        moved = author.get("/preview/prevention/")
+        assertContains(moved, "Preview for editors")
+        assertContains(moved, '<h2 id="calf-muscle-spasm--relief">Stretch it out</h2>', html=True)
+        relief_page = author.get("/preview/relief/")
+        assertNotContains(relief_page, 'id="calf-muscle-spasm--relief"')
+        assertContains(relief_page, "A section not yet published")
+        assertContains(relief_page, "Draft: readers do not see this section yet.")
+        assertContains(relief_page, "During a cramp")  # the page as it is, box and all
+        # Readers see the topics as published; the previews are not for them.
+        assertContains(client.get("/relief/"), 'id="calf-muscle-spasm--relief"')
+        assertNotContains(client.get("/prevention/"), "Stretch it out")
+        for kind in ("relief", "causes", "prevention"):
+            assert client.get(f"/preview/{kind}/").status_code == 404
+        # The editor's form and the reviewer's page link to the topic the draft is on.
+        link = '<a href="/preview/prevention/">'
+        assertContains(author.get(change_url(relief)), link)
+        assertContains(reviewer.get(review_url(Revision.objects.get())), link)
+
+
+@pytest.mark.django_db
 class TestPreviewLinks:
     def make_link(self, author, section):
         author.post(f"/admin/articles/section/{section.pk}/preview-links/", {"create": "1"})
@@ -433,6 +464,7 @@ class TestPageTexts:
         assertNotContains(client.get("/relief/"), "Draw your toes up")
         # The editors' preview of the home page shows it; the page is not for readers.
         assertContains(author.get("/preview/"), "Draw your toes up")
+        assertContains(author.get("/preview/relief/"), "Draw your toes up")
         assert client.get("/preview/").status_code == 404
         assert author.post(change_url(box), page_text_form(box, body=body)).status_code == 403
 
