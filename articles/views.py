@@ -48,7 +48,8 @@ def page_texts(*keys, drafts=False):
 def sections_with_drafts(**fields):
     """For the staff preview: the sections, drafts included, that will have these field
     values once their open changes are published. A change may move a section to another
-    topic, so every section with one is read, whatever its values now."""
+    topic or article, or give it another slug, so every section with one is read, whatever
+    its values now."""
     changes = publishing.open_changes(Section)
     sections = Section.objects.filter(Q(**fields) | Q(pk__in=changes)).select_related("article")
     drafted = (
@@ -152,9 +153,15 @@ def topic(request, kind, preview=False):
 
 @public_page
 def article_detail(request, article, preview=False):
+    if preview:  # its sections where their drafts put them: a change may move one in or out
+        article = publishing.with_draft(get_object_or_404(Article, slug=article))
+        sections = sorted(
+            sections_with_drafts(article_id=article.pk), key=lambda s: (s.position, s.pk)
+        )
+        return article_page(request, article, sections, preview=True)
     # The sections with their article in one query; the article alone when it shows none.
     sections = list(
-        Section.objects.visible(preview)
+        Section.objects.published()
         .filter(article__slug=article)
         .select_related("article")
         .order_by("position", "pk")
@@ -162,11 +169,8 @@ def article_detail(request, article, preview=False):
     if sections:
         article = sections[0].article
     else:
-        article = get_object_or_404(Article.objects.visible(preview), slug=article)
-    if preview:
-        article = publishing.with_draft(article)
-        sections = [publishing.with_draft(section) for section in sections]
-    return article_page(request, article, sections, preview=preview)
+        article = get_object_or_404(Article.objects.published(), slug=article)
+    return article_page(request, article, sections)
 
 
 def article_page(request, article, sections, **context):
@@ -190,14 +194,18 @@ def article_page(request, article, sections, **context):
 
 @public_page
 def section_detail(request, article, section, preview=False):
+    if preview:  # at the article and slug its draft gives it
+        article = get_object_or_404(Article, slug=article)
+        found = sections_with_drafts(article_id=article.pk, slug=section)
+        if not found:
+            raise Http404
+        return section_page(request, found[0], drafts=True, preview=True)
     section = get_object_or_404(
-        Section.objects.visible(preview).select_related("article"),
+        Section.objects.published().select_related("article"),
         article__slug=article,
         slug=section,
     )
-    if preview:
-        section = publishing.with_draft(section)
-    return section_page(request, section, drafts=preview, preview=preview)
+    return section_page(request, section)
 
 
 def section_page(request, section, drafts=False, **context):

@@ -400,6 +400,26 @@ class TestStaffPreviews:
         assertContains(author.get(change_url(relief)), link)
         assertContains(reviewer.get(review_url(Revision.objects.get())), link)
 
+    def test_a_section_moved_to_another_article_is_previewed_where_it_goes(
+        self, author, reviewer, content
+    ):
+        section = Section.objects.get(article__slug="calf-muscle-spasm", slug="prevention")
+        other = Article.objects.get(slug="sleeping-foot-cramp")
+        # Its plain-English version cites the calf article's source, so it goes too.
+        moved = {"article": other.pk, "slug": "from-the-calf-article"}
+        submit(author, section, plain="", plain_heading="", **moved)
+        new_address = "/preview/articles/sleeping-foot-cramp/from-the-calf-article/"
+        assertContains(author.get(new_address), f'<h1 id="section-heading">{section.heading}</h1>')
+        assert author.get(f"/preview{SPASM}prevention/").status_code == 404
+        assertContains(
+            author.get("/preview/articles/sleeping-foot-cramp/"), 'id="from-the-calf-article"'
+        )
+        assertNotContains(author.get(f"/preview{SPASM}"), 'aria-labelledby="prevention"')
+        # The editor's form and the reviewer's page open the preview there.
+        link = f'<a href="{new_address}">'
+        assertContains(author.get(change_url(section)), link)
+        assertContains(reviewer.get(review_url(Revision.objects.get())), link)
+
 
 @pytest.mark.django_db
 class TestPreviewLinks:
