@@ -457,7 +457,7 @@ class DraftingAdmin(EditorialAdmin):
             self.keep_publishing_fields(obj)
             with transaction.atomic():
                 obj.bump_version(form.cleaned_data["base_version"])
-                publishing.save_draft(obj, request.user)
+                publishing.save_draft(obj, request.user, restores=self.restored(request))
             request.session.pop(self.conflict_key(obj.pk), None)
             request.publishing_outcome = self.reverted(request) + (
                 f"Your change to “{obj}” is saved as a draft. Readers still see the published "
@@ -491,12 +491,17 @@ class DraftingAdmin(EditorialAdmin):
             else:
                 obj.record_review(stored.last_reviewed, stored.reviewed_by, stored.reviewer_role)
 
-    def reverted(self, request):
+    def restored(self, request):
+        """The old version this save reverts to ("<when> by <who>"), or None."""
         restored = getattr(request, "restored_version", None)
+        return version_label(restored) if restored is not None else None
+
+    def reverted(self, request):
+        restored = self.restored(request)
         if restored is None:
             return ""
         # The version's time ends in "p.m." or "a.m.": no full stop straight after it.
-        return f"Reverted to the version of {version_label(restored)} (restored as a new version). "
+        return f"Reverted to the version of {restored} (restored as a new version). "
 
     def submit_or_publish(self, request, obj):
         missing = len(IMAGE_WITHOUT_ALT.findall(getattr(obj, self.markdown_field) or ""))

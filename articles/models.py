@@ -890,6 +890,9 @@ class Revision(models.Model):
     )
     published_at = models.DateTimeField(null=True, blank=True)
     without_review = models.BooleanField(default=False)
+    # A change that reverts the page to an old version (the history's "Revert") names that
+    # version ("<when> by <who>"), so publishing keeps the mark; cleared once it is edited.
+    restores = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -563,6 +563,44 @@ class TestNothingGetsPastReview:
         assert set(draft.changed_data()) == {"plain_heading"}
         assertNotContains(author.get(review_url(draft)), "Mei Lin")  # no change to review
 
+    def revert_to_an_old_version(self, author, relief):
+        """Change the live page, then revert it to the version before: a draft. The name the
+        history gives that version ("Reverted to the version of <when>")."""
+        old = relief.history.first()
+        relief.plain_heading = "A heading since"
+        relief.save()
+        history = f"/admin/articles/section/{relief.pk}/history/{old.pk}/"
+        author.post(history, section_form(relief, publish=False, plain_heading=old.plain_heading))
+        relief.refresh_from_db()  # the form opens on the current version
+        return old.plain_heading, date_format(
+            timezone.localtime(old.history_date), "DATETIME_FORMAT"
+        )
+
+    def test_a_revert_keeps_its_mark_through_review_into_the_history(
+        self, author, reviewer, relief
+    ):
+        heading, when = self.revert_to_an_old_version(author, relief)
+        submit(author, relief, plain_heading=heading)  # saved unchanged, to submit it
+        revision = Revision.objects.get()
+        assertContains(
+            reviewer.get(review_url(revision)), f"This change restores the version of {when}"
+        )
+        decide(reviewer, revision, _approve="1", reviewer_role="GP")
+        history = Section.objects.get(pk=relief.pk).history.first()
+        assert history.plain_heading == heading
+        assert history.history_change_reason == (
+            f"Reverted to the version of {when} – Published: approved by Mei Lin, GP"
+        )
+
+    def test_an_edit_after_a_revert_is_no_longer_marked_as_one(self, author, reviewer, relief):
+        self.revert_to_an_old_version(author, relief)
+        submit(author, relief, plain_heading="Edited after the revert")
+        revision = Revision.objects.get()
+        assertNotContains(reviewer.get(review_url(revision)), "restores the version")
+        decide(reviewer, revision, _approve="1", reviewer_role="GP")
+        reason = Section.objects.get(pk=relief.pk).history.first().history_change_reason
+        assert reason == "Published: approved by Mei Lin, GP"
+
     def test_who_wrote_a_new_page_cannot_approve_it(self, editors_group, reviewers_group, content):
         kim = account("Kim Park", reviewers_group)
         kim.groups.add(editors_group)
