@@ -427,11 +427,14 @@ class DraftingAdmin(EditorialAdmin):
             "link_days": settings.PREVIEW_LINK_DAYS,
         }
         if live is not None:
+            revision = publishing.open_revision(live)
             context |= {
                 "live": live.is_published,
                 "can_unpublish": isinstance(live, Publishable),
                 "address": live.get_absolute_url(),
-                "revision": publishing.open_revision(live),
+                "revision": revision,
+                # The page as its draft has it (a copy: `live` stays what readers see).
+                "draft": self.draft_of(live, revision),
                 "preview_url": live.get_preview_url(),
                 "links": publishing.preview_links(live),
                 "links_url": self.admin_url(live, "preview_links"),
@@ -440,6 +443,13 @@ class DraftingAdmin(EditorialAdmin):
             }
         return context
 
+    def draft_of(self, live, revision):
+        """The page as its open change has it, read afresh; `live` when there is none."""
+        if revision is None:
+            return live
+        fresh = self.model._default_manager.get(pk=live.pk)
+        return publishing.apply(fresh, revision.changed_data())
+
     def save_model(self, request, obj, form, change):
         if change and (publishing.is_live(obj) or publishing.open_revision(obj)):
             # Readers keep the live version: the change waits as the page's draft (whose
@@ -447,7 +457,7 @@ class DraftingAdmin(EditorialAdmin):
             self.keep_publishing_fields(obj)
             with transaction.atomic():
                 obj.bump_version(form.cleaned_data["base_version"])
-                publishing.save_draft(obj, request.user)
+                publishing.save_draft(obj, request.user, restores=self.restored(request))
             request.session.pop(self.conflict_key(obj.pk), None)
             request.publishing_outcome = self.reverted(request) + (
                 f"Your change to “{obj}” is saved as a draft. Readers still see the published "
@@ -481,12 +491,17 @@ class DraftingAdmin(EditorialAdmin):
             else:
                 obj.record_review(stored.last_reviewed, stored.reviewed_by, stored.reviewer_role)
 
-    def reverted(self, request):
+    def restored(self, request):
+        """The old version this save reverts to ("<when> by <who>"), or None."""
         restored = getattr(request, "restored_version", None)
+        return version_label(restored) if restored is not None else None
+
+    def reverted(self, request):
+        restored = self.restored(request)
         if restored is None:
             return ""
         # The version's time ends in "p.m." or "a.m.": no full stop straight after it.
-        return f"Reverted to the version of {version_label(restored)} (restored as a new version). "
+        return f"Reverted to the version of {restored} (restored as a new version). "
 
     def submit_or_publish(self, request, obj):
         missing = len(IMAGE_WITHOUT_ALT.findall(getattr(obj, self.markdown_field) or ""))
@@ -1073,6 +1088,7 @@ class RevisionAdmin(admin.ModelAdmin):
             "live": page.is_published,
             "changes": self.changes(page, draft),
             "preview_url": page.get_preview_url(),
+            "draft": draft,
             "form": form,
             "may_review": may_review,
             "is_author": revision.authors.filter(pk=request.user.pk).exists(),

@@ -617,8 +617,17 @@ class Section(HelpCallout, Reviewed, Publishable):
         )
 
     def get_preview_url(self):
+        """The staff preview of the section where its open change puts it: a change may move
+        it to another article or give it another slug (articles.views.section_detail)."""
+        revision = self.revisions.open().first() if self.pk else None
+        change = revision.changed_data() if revision is not None else {}
+        article = self.article
+        if change.get("article_id", article.pk) != article.pk:
+            # (One deleted since keeps it where it is: publishing it is refused anyway.)
+            article = Article.objects.filter(pk=change["article_id"]).first() or article
         return reverse(
-            "articles:preview_section", kwargs={"article": self.article.slug, "section": self.slug}
+            "articles:preview_section",
+            kwargs={"article": article.slug, "section": change.get("slug", self.slug)},
         )
 
     @property
@@ -881,6 +890,9 @@ class Revision(models.Model):
     )
     published_at = models.DateTimeField(null=True, blank=True)
     without_review = models.BooleanField(default=False)
+    # A change that reverts the page to an old version (the history's "Revert") names that
+    # version ("<when> by <who>"), so publishing keeps the mark; cleared once it is edited.
+    restores = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -67,6 +67,14 @@ def open_revision(obj):
     return obj.revisions.open().first()
 
 
+def open_changes(model):
+    """{pk: the values its open change sets} for each of `model`'s pages with one, in one
+    query: for previews that show many pages, and pages a change moves to them."""
+    content_type = ContentType.objects.get_for_model(model)
+    revisions = Revision.objects.open().filter(content_type=content_type)
+    return {revision.object_id: revision.changed_data() for revision in revisions}
+
+
 def snapshot(obj):
     """The values of the page's editable fields, as a draft stores them."""
     return {
@@ -104,16 +112,25 @@ def is_live(obj):
     return type(obj)._default_manager.filter(pk=obj.pk, status=Status.PUBLISHED).exists()
 
 
-def save_draft(obj, user):
+def save_draft(obj, user, restores=None):
     """Keep `obj`'s values (an edited copy of the live row) as the page's open change; the
     row readers see is left alone. A change that was waiting for review, approved or sent back
-    becomes a draft again: what is reviewed is what goes live."""
+    becomes a draft again: what is reviewed is what goes live.
+
+    `restores` names the old version a revert brings back. A later save keeps that mark while
+    the values stay the same (saving to submit, say), and drops it once they change: the
+    draft is then no longer that version."""
     revision = open_revision(obj) or Revision(
         content_type=ContentType.objects.get_for_model(obj),
         object_id=obj.pk,
         base=snapshot(type(obj)._default_manager.get(pk=obj.pk)),
     )
-    revision.data = snapshot(obj)
+    data = snapshot(obj)
+    if restores is not None:
+        revision.restores = restores
+    elif encoded(data) != encoded(revision.data):
+        revision.restores = ""
+    revision.data = data
     revision.saved_by = user
     revision.state = State.DRAFT
     revision.go_live_at = None
@@ -141,10 +158,14 @@ def submit(obj, user):
     return revision
 
 
+def encoded(data):
+    """A change's values as stored (JSON), to compare them whether read back or not."""
+    return json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder)
+
+
 def digest(revision):
     """A fingerprint of the change's text, for a reviewer's page to say what it showed."""
-    payload = json.dumps(revision.data, sort_keys=True, cls=DjangoJSONEncoder)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return hashlib.sha256(encoded(revision.data).encode()).hexdigest()
 
 
 @transaction.atomic
@@ -235,6 +256,10 @@ def publish(revision, user, without_review=False):
                 revision.reviewer_role,
             )
         reason = f"Published: approved by {revision.reviewer_name}, {revision.reviewer_role}"
+    if revision.restores:
+        # A revert keeps its mark, first; who approved is kept whole on the revision (and the
+        # page's review line) when the history's column shortens the reason.
+        reason = f"Reverted to the version of {revision.restores} – {reason}"
     reader_fields = [obj._meta.get_field(name).attname for name in obj.reader_fields]
     if not was_live or any(before.get(name) != getattr(obj, name) for name in reader_fields):
         obj.text_changed = timezone.localdate()  # readers see it as "Last updated"

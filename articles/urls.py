@@ -39,6 +39,11 @@ urlpatterns = [
     # Drafts exactly as readers will see them once published; staff only, 404 for others.
     path("preview/", read_only(views.staff_preview(views.home)), name="preview_home"),
     path("preview/about/", read_only(views.staff_preview(views.about)), name="preview_about"),
+    re_path(
+        rf"^preview/(?P<kind>{'|'.join(Kind.values)})/$",
+        read_only(views.staff_preview(views.topic)),
+        name="preview_topic",
+    ),
     path(
         "preview/articles/<slug:article>/",
         read_only(views.staff_preview(views.article_detail)),

@@ -9,6 +9,7 @@ from functools import wraps
 from typing import NamedTuple
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -42,6 +43,20 @@ def page_texts(*keys, drafts=False):
     if drafts:
         texts = {key: publishing.with_draft(text) for key, text in texts.items()}
     return texts
+
+
+def sections_with_drafts(**fields):
+    """For the staff preview: the sections, drafts included, that will have these field
+    values once their open changes are published. A change may move a section to another
+    topic or article, or give it another slug, so every section with one is read, whatever
+    its values now."""
+    changes = publishing.open_changes(Section)
+    sections = Section.objects.filter(Q(**fields) | Q(pk__in=changes)).select_related("article")
+    drafted = (
+        publishing.apply(section, changes[section.pk]) if section.pk in changes else section
+        for section in sections
+    )
+    return [s for s in drafted if all(getattr(s, name) == v for name, v in fields.items())]
 
 
 class TopicText(NamedTuple):
@@ -104,14 +119,19 @@ def home_page(request, texts, **context):
 
 
 @public_page
-def topic(request, kind):
+def topic(request, kind, preview=False):
     kind = Kind(kind)
-    sections = list(Section.objects.published().of_kind(kind).select_related("article"))
+    if preview:  # in the order of_kind gives: by article, then position
+        sections = sorted(
+            sections_with_drafts(kind=kind), key=lambda s: (s.article_id, s.position, s.pk)
+        )
+    else:
+        sections = list(Section.objects.published().of_kind(kind).select_related("article"))
     # /relief/ reads its box anyway, so its title and lead follow its card on the home page in
     # the same query; the other topics keep their own (a query more per page otherwise).
     box = card = None
     if kind == Kind.RELIEF:
-        texts = page_texts(PageText.Key.DURING_A_CRAMP, PageText.TOPIC_CARDS[kind])
+        texts = page_texts(PageText.Key.DURING_A_CRAMP, PageText.TOPIC_CARDS[kind], drafts=preview)
         box, card = texts.get(PageText.Key.DURING_A_CRAMP), texts.get(PageText.TOPIC_CARDS[kind])
     text = topic_text(kind, card)
     return render(
@@ -126,15 +146,22 @@ def topic(request, kind):
             "trail": breadcrumb_trail(kind=kind, kind_title=text.title),
             "title": text.title,
             "description": text.summary,
+            "preview": preview,
         },
     )
 
 
 @public_page
 def article_detail(request, article, preview=False):
+    if preview:  # its sections where their drafts put them: a change may move one in or out
+        article = publishing.with_draft(get_object_or_404(Article, slug=article))
+        sections = sorted(
+            sections_with_drafts(article_id=article.pk), key=lambda s: (s.position, s.pk)
+        )
+        return article_page(request, article, sections, preview=True)
     # The sections with their article in one query; the article alone when it shows none.
     sections = list(
-        Section.objects.visible(preview)
+        Section.objects.published()
         .filter(article__slug=article)
         .select_related("article")
         .order_by("position", "pk")
@@ -142,11 +169,8 @@ def article_detail(request, article, preview=False):
     if sections:
         article = sections[0].article
     else:
-        article = get_object_or_404(Article.objects.visible(preview), slug=article)
-    if preview:
-        article = publishing.with_draft(article)
-        sections = [publishing.with_draft(section) for section in sections]
-    return article_page(request, article, sections, preview=preview)
+        article = get_object_or_404(Article.objects.published(), slug=article)
+    return article_page(request, article, sections)
 
 
 def article_page(request, article, sections, **context):
@@ -170,14 +194,18 @@ def article_page(request, article, sections, **context):
 
 @public_page
 def section_detail(request, article, section, preview=False):
+    if preview:  # at the article and slug its draft gives it
+        article = get_object_or_404(Article, slug=article)
+        found = sections_with_drafts(article_id=article.pk, slug=section)
+        if not found:
+            raise Http404
+        return section_page(request, found[0], drafts=True, preview=True)
     section = get_object_or_404(
-        Section.objects.visible(preview).select_related("article"),
+        Section.objects.published().select_related("article"),
         article__slug=article,
         slug=section,
     )
-    if preview:
-        section = publishing.with_draft(section)
-    return section_page(request, section, drafts=preview, preview=preview)
+    return section_page(request, section)
 
 
 def section_page(request, section, drafts=False, **context):

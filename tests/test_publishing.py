@@ -371,6 +371,57 @@ class TestScheduledPublishing:
 
 
 @pytest.mark.django_db
+class TestStaffPreviews:
+    """/preview/...: the site as it will be once every open draft is published, for staff."""
+
+    def test_a_topic_preview_shows_every_sections_draft_where_it_will_be(
+        self, author, reviewer, client, relief
+    ):
+        submit(author, relief, plain_heading="Stretch it out", kind="prevention")
+        Section.objects.create(
+            article=relief.article, kind="relief", heading="A section not yet published",
+            slug="not-yet", body="Text as published.", position=9,
+        )  # fmt: skip
+        moved = author.get("/preview/prevention/")
+        assertContains(moved, "Preview for editors")
+        assertContains(moved, '<h2 id="calf-muscle-spasm--relief">Stretch it out</h2>', html=True)
+        relief_page = author.get("/preview/relief/")
+        assertNotContains(relief_page, 'id="calf-muscle-spasm--relief"')
+        assertContains(relief_page, "A section not yet published")
+        assertContains(relief_page, "Draft: readers do not see this section yet.")
+        assertContains(relief_page, "During a cramp")  # the page as it is, box and all
+        # Readers see the topics as published; the previews are not for them.
+        assertContains(client.get("/relief/"), 'id="calf-muscle-spasm--relief"')
+        assertNotContains(client.get("/prevention/"), "Stretch it out")
+        for kind in ("relief", "causes", "prevention"):
+            assert client.get(f"/preview/{kind}/").status_code == 404
+        # The editor's form and the reviewer's page link to the topic the draft is on.
+        link = '<a href="/preview/prevention/">'
+        assertContains(author.get(change_url(relief)), link)
+        assertContains(reviewer.get(review_url(Revision.objects.get())), link)
+
+    def test_a_section_moved_to_another_article_is_previewed_where_it_goes(
+        self, author, reviewer, content
+    ):
+        section = Section.objects.get(article__slug="calf-muscle-spasm", slug="prevention")
+        other = Article.objects.get(slug="sleeping-foot-cramp")
+        # Its plain-English version cites the calf article's source, so it goes too.
+        moved = {"article": other.pk, "slug": "from-the-calf-article"}
+        submit(author, section, plain="", plain_heading="", **moved)
+        new_address = "/preview/articles/sleeping-foot-cramp/from-the-calf-article/"
+        assertContains(author.get(new_address), f'<h1 id="section-heading">{section.heading}</h1>')
+        assert author.get(f"/preview{SPASM}prevention/").status_code == 404
+        assertContains(
+            author.get("/preview/articles/sleeping-foot-cramp/"), 'id="from-the-calf-article"'
+        )
+        assertNotContains(author.get(f"/preview{SPASM}"), 'aria-labelledby="prevention"')
+        # The editor's form and the reviewer's page open the preview there.
+        link = f'<a href="{new_address}">'
+        assertContains(author.get(change_url(section)), link)
+        assertContains(reviewer.get(review_url(Revision.objects.get())), link)
+
+
+@pytest.mark.django_db
 class TestPreviewLinks:
     def make_link(self, author, section):
         author.post(f"/admin/articles/section/{section.pk}/preview-links/", {"create": "1"})
@@ -433,6 +484,7 @@ class TestPageTexts:
         assertNotContains(client.get("/relief/"), "Draw your toes up")
         # The editors' preview of the home page shows it; the page is not for readers.
         assertContains(author.get("/preview/"), "Draw your toes up")
+        assertContains(author.get("/preview/relief/"), "Draw your toes up")
         assert client.get("/preview/").status_code == 404
         assert author.post(change_url(box), page_text_form(box, body=body)).status_code == 403
 
@@ -510,6 +562,44 @@ class TestNothingGetsPastReview:
         draft = Revision.objects.get()
         assert set(draft.changed_data()) == {"plain_heading"}
         assertNotContains(author.get(review_url(draft)), "Mei Lin")  # no change to review
+
+    def revert_to_an_old_version(self, author, relief):
+        """Change the live page, then revert it to the version before: a draft. The name the
+        history gives that version ("Reverted to the version of <when>")."""
+        old = relief.history.first()
+        relief.plain_heading = "A heading since"
+        relief.save()
+        history = f"/admin/articles/section/{relief.pk}/history/{old.pk}/"
+        author.post(history, section_form(relief, publish=False, plain_heading=old.plain_heading))
+        relief.refresh_from_db()  # the form opens on the current version
+        return old.plain_heading, date_format(
+            timezone.localtime(old.history_date), "DATETIME_FORMAT"
+        )
+
+    def test_a_revert_keeps_its_mark_through_review_into_the_history(
+        self, author, reviewer, relief
+    ):
+        heading, when = self.revert_to_an_old_version(author, relief)
+        submit(author, relief, plain_heading=heading)  # saved unchanged, to submit it
+        revision = Revision.objects.get()
+        assertContains(
+            reviewer.get(review_url(revision)), f"This change restores the version of {when}"
+        )
+        decide(reviewer, revision, _approve="1", reviewer_role="GP")
+        history = Section.objects.get(pk=relief.pk).history.first()
+        assert history.plain_heading == heading
+        assert history.history_change_reason == (
+            f"Reverted to the version of {when} – Published: approved by Mei Lin, GP"
+        )
+
+    def test_an_edit_after_a_revert_is_no_longer_marked_as_one(self, author, reviewer, relief):
+        self.revert_to_an_old_version(author, relief)
+        submit(author, relief, plain_heading="Edited after the revert")
+        revision = Revision.objects.get()
+        assertNotContains(reviewer.get(review_url(revision)), "restores the version")
+        decide(reviewer, revision, _approve="1", reviewer_role="GP")
+        reason = Section.objects.get(pk=relief.pk).history.first().history_change_reason
+        assert reason == "Published: approved by Mei Lin, GP"
 
     def test_who_wrote_a_new_page_cannot_approve_it(self, editors_group, reviewers_group, content):
         kim = account("Kim Park", reviewers_group)
