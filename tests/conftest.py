@@ -1,11 +1,14 @@
+from itertools import groupby
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core import serializers
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import transaction
+from django.core.management.color import no_style
+from django.db import connection, transaction
 
 from articles import cache as page_cache
 from articles.loader import load_content
@@ -113,13 +116,14 @@ def _empty_page_cache(settings):
 @pytest.fixture(scope="session")
 def shipped_content(django_db_setup, django_db_blocker, tmp_path_factory):
     """What `load_content` (as `make run` runs it) puts in an empty database, as a Django
-    fixture file: made once per run, since rendering the articles' Markdown is most of what a
-    test with content would otherwise spend. tests/test_content.py tests the loader itself."""
+    fixture file: made once per run (per xdist worker), since rendering the articles'
+    Markdown is most of what a test with content would otherwise spend.
+    tests/test_content.py tests the loader itself, and that this copy holds what it makes."""
     path = tmp_path_factory.mktemp("content") / "shipped.json"
     with django_db_blocker.unblock(), transaction.atomic():
         load_content()
         # Every row the loader writes (history and search entries included), not the content
-        # version: loading the file moves that on, as any save does.
+        # version, which is the database's own.
         call_command(
             "dumpdata", "articles", exclude=["articles.contentversion"], output=path, verbosity=0
         )
@@ -127,10 +131,24 @@ def shipped_content(django_db_setup, django_db_blocker, tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def shipped_rows(shipped_content):
+    """The file's rows by model, in its order (dumpdata sorts models by their dependencies)."""
+    objects = (row.object for row in serializers.deserialize("json", shipped_content.read_text()))
+    return [(model, list(rows)) for model, rows in groupby(objects, key=type)]
+
+
 @pytest.fixture
-def content(db, shipped_content):
-    """The shipped content, as `make run` loads it (see shipped_content)."""
-    call_command("loaddata", shipped_content, verbosity=0)
+def content(db, shipped_rows):
+    """The shipped content, as `make run` loads it (see shipped_content). Inserted a model at
+    a time (loaddata, which saves row by row with its signals, took most of a test's time);
+    then the id sequences are moved past them, as loaddata does."""
+    for model, rows in shipped_rows:
+        model._base_manager.bulk_create(rows)
+    models = [model for model, _ in shipped_rows]
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
     return Article.objects.order_by("pk")
 
 

@@ -48,16 +48,9 @@ def test_deploy_check_passes_with_production_settings(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize(
-    ("unset", "warning"),
-    [
-        ("DJANGO_CONTACT_EMAIL", "editors@nightcramps.example, an address nobody reads"),
-        ("DJANGO_EMAIL_HOST", "No mail server: reviewers and authors are not emailed"),
-    ],
-)
-def test_deploy_check_warns_of_what_production_must_set(tmp_path, unset, warning):
+def test_deploy_check_warns_of_what_production_must_set(tmp_path):
     env = production_env(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    del env[unset]
+    del env["DJANGO_CONTACT_EMAIL"], env["DJANGO_EMAIL_HOST"]
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -67,8 +60,13 @@ def test_deploy_check_warns_of_what_production_must_set(tmp_path, unset, warning
         timeout=60,
     )
     assert result.returncode == 1
-    assert warning in result.stderr
-    assert f"Set {unset}" in result.stderr
+    for warning in (
+        "editors@nightcramps.example, an address nobody reads",
+        "HINT: Set DJANGO_CONTACT_EMAIL",
+        "No mail server: reviewers and authors are not emailed",
+        "HINT: Set DJANGO_EMAIL_HOST",
+    ):
+        assert warning in result.stderr
 
 
 @pytest.fixture(scope="module")
