@@ -136,6 +136,11 @@ def cache_health():
     return None
 
 
+# What a view says about its page that a copy from the cache says too (the sitemap's
+# X-Robots-Tag, the feed's Last-Modified); the middleware around this one add the rest.
+KEPT_HEADERS = ("Content-Type", "X-Robots-Tag", "Last-Modified")
+
+
 def _page_key(request):
     # The page shows its own absolute address (canonical link, print footer), so the key has
     # scheme, host and path; not the query string, which public pages ignore (anyone could
@@ -187,14 +192,15 @@ class PageCacheMiddleware:
         key = _page_key(request)
         entry = cache_call(cache.get, key)
         if entry is not None and entry[0] == stamp:
-            response = HttpResponse(entry[2], content_type=entry[1])
+            response = HttpResponse(entry[2], headers=entry[1])
             response.headers["Content-Length"] = str(len(entry[2]))
         else:
             response = self.get_response(request)
             if not getattr(response, "public_page", False):
                 return response
             if request.method == "GET" and response.status_code == 200 and not response.cookies:
-                page = (stamp, response["Content-Type"], response.content)
+                kept = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+                page = (stamp, kept, response.content)
                 cache_call(cache.set, key, page, PAGE_TIMEOUT)
         response.headers["ETag"] = etag
         patch_cache_control(response, **PUBLIC_CACHE_CONTROL)

@@ -23,7 +23,8 @@ class UpdatesFeed(Feed):
         return request.build_absolute_uri(reverse("articles:home"))
 
     def feed_url(self, request):
-        return request.build_absolute_uri()
+        # Not the request's own address: its query string would be kept in the cached feed.
+        return request.build_absolute_uri(reverse("articles:feed"))
 
     def items(self, request):
         sections = Section.objects.published().select_related("article").order_by("-updated")

@@ -100,13 +100,13 @@ def forget_deleted_article(sender, instance, **kwargs):
     """Old addresses of a deleted article's pages (its sections, its source) stop redirecting
     to them: they answer the site's 404 at once rather than a 301 to one."""
     prefix = reverse("articles:article", kwargs={"article": instance.slug})
-    Redirect.objects.filter(new_path__startswith=prefix).delete()
+    Redirect.objects.filter(site_id=settings.SITE_ID, new_path__startswith=prefix).delete()
 
 
 @receiver(pre_delete, sender=Section, dispatch_uid="forget-deleted-section")
 def forget_deleted_section(sender, instance, **kwargs):
     """The same for a deleted section's old addresses."""
-    Redirect.objects.filter(new_path=instance.get_absolute_url()).delete()
+    Redirect.objects.filter(site_id=settings.SITE_ID, new_path=instance.get_absolute_url()).delete()
 
 
 # Stored, but asked again each time: a rename can be undone, and no cached 301 outlives it.
