@@ -7,14 +7,15 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         """What follows a save, each in a module named for it: the search index
         (search.index_section), redirects from renamed addresses and citation links
-        (redirects), the loader forgetting a moved section (loader), the section's share
+        (redirects), the loader forgetting a moved section (loader), a change moving a
+        section to a deleted article keeping it where it is (publishing), the section's share
         image (share_images), and, connected here,
         the page cache's invalidation (cache.content_changed)."""
         from django.contrib.redirects.models import Redirect
         from django.db.models.signals import post_delete, post_migrate, post_save
 
         # @receiver handlers, and checks.py's @register (what check --deploy adds).
-        from . import checks, loader, redirects, search, share_images  # noqa: F401
+        from . import checks, loader, publishing, redirects, search, share_images  # noqa: F401
         from .cache import content_changed
         from .models import Article, PageText, Section
 

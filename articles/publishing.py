@@ -23,11 +23,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.utils import timezone
 
 from . import notices
 from .history import set_change_reason
-from .models import PreviewLink, Publishable, Reviewed, Revision, Status
+from .models import Article, PreviewLink, Publishable, Reviewed, Revision, Section, Status
 
 log = logging.getLogger(__name__)
 State = Revision.State
@@ -355,3 +357,16 @@ def preview_links(obj):
     return obj.preview_links.filter(revoked=None, expires__gt=timezone.now()).select_related(
         "created_by"
     )
+
+
+@receiver(pre_delete, sender=Article, dispatch_uid="keep-sections-moving-to-a-deleted-article")
+def keep_sections_moving_to(sender, instance, **kwargs):
+    """A section's change that moves it to this article, which is being deleted, keeps the
+    section in the article it is in (the rest of the change stands, as a draft again)."""
+    content_type = ContentType.objects.get_for_model(Section)
+    for revision in Revision.objects.open().filter(content_type=content_type):
+        if revision.data.get("article_id") == instance.pk != revision.base.get("article_id"):
+            revision.data["article_id"] = revision.base["article_id"]
+            revision.state = State.DRAFT
+            revision.go_live_at = None
+            revision.save()

@@ -420,6 +420,24 @@ class TestStaffPreviews:
         assertContains(author.get(change_url(section)), link)
         assertContains(reviewer.get(review_url(Revision.objects.get())), link)
 
+    def test_a_change_moving_a_section_to_an_article_deleted_since_keeps_it_in_place(
+        self, author, reviewer, content
+    ):
+        section = Section.objects.get(article__slug="calf-muscle-spasm", slug="prevention")
+        other = Article.objects.create(
+            title="Gone soon", slug="gone-soon", publisher="P", source_title="S",
+            source_text="One.", intro="Intro.",
+        )  # fmt: skip
+        submit(author, section, plain="", plain_heading="", article=other.pk)
+        other.delete()
+        # The change keeps the section where it is; the rest of it waits as a draft again.
+        draft = Revision.objects.get()
+        assert draft.state == Revision.State.DRAFT and "article_id" not in draft.changed_data()
+        assert "plain" in draft.changed_data()
+        assert author.get(change_url(section)).status_code == 200
+        assertContains(author.get("/preview/prevention/"), 'id="calf-muscle-spasm--prevention"')
+        assertNotContains(reviewer.get(review_url(draft)), "Gone soon")
+
 
 @pytest.mark.django_db
 class TestPreviewLinks:
