@@ -34,9 +34,10 @@ SECTION_FIELDS = (
 PAGE_TEXT_FIELDS = ("heading", "body")
 PAGE_TEXTS = "page-texts.toml"
 SYNONYMS = "search-synonyms.toml"
-# How a synonym's first history record says the loader made it (migration 0024 recorded the
-# synonyms already there, most of them loaded before synonyms had a history).
-SHIPPED_SYNONYM_REASONS = ("Shipped content loaded", "Recorded when synonyms got a history")
+# How a synonym's first history record says the loader made it; migration 0024 recorded the
+# synonyms already there, which count as the loader's when they are a shipped one as shipped.
+SYNONYM_LOADED = "Shipped content loaded"
+SYNONYM_RECORDED = "Recorded when synonyms got a history"
 
 
 def fingerprint(values):
@@ -165,21 +166,28 @@ def load_content(content_dir=CONTENT_DIR):
     if synonyms.exists():
         # Only terms the database lacks: an editor's meaning for a term is never replaced,
         # and a shipped term once loaded (an editor deleted or renamed it) is not brought back.
+        shipped = {
+            normalize_query(values["term"]): values["meaning"]
+            for values in tomllib.loads(synonyms.read_text(encoding="utf-8"))["synonyms"]
+        }
         present = set(SearchSynonym.objects.values_list("term", flat=True))
-        loaded_before = set(
-            SearchSynonym.history.filter(
-                history_type="+", history_change_reason__in=SHIPPED_SYNONYM_REASONS
-            ).values_list("term", flat=True)
+        first_records = SearchSynonym.history.filter(history_type="+").values_list(
+            "term", "meaning", "history_change_reason"
         )
-        for values in tomllib.loads(synonyms.read_text(encoding="utf-8"))["synonyms"]:
-            term = normalize_query(values["term"])
+        loaded_before = {
+            term
+            for term, meaning, reason in first_records
+            if reason == SYNONYM_LOADED
+            or (reason == SYNONYM_RECORDED and shipped.get(term) == meaning)
+        }
+        for term, meaning in shipped.items():
             if term in present:
                 counts["search synonyms kept"] += 1
             elif term in loaded_before:
                 counts["search synonyms kept as removed"] += 1
             else:
-                synonym = SearchSynonym(term=term, meaning=values["meaning"])
-                set_change_reason(synonym, "Shipped content loaded")
+                synonym = SearchSynonym(term=term, meaning=meaning)
+                set_change_reason(synonym, SYNONYM_LOADED)
                 synonym.save()
                 present.add(term)
                 counts["search synonyms added"] += 1

@@ -310,6 +310,25 @@ class TestEditorsKeepThem:
         )
         assert SearchSynonym.objects.get(pk=synonym.pk).meaning == "cramp spasm"
 
+    def test_synonyms_there_before_they_had_a_history_count_as_shipped_only_if_shipped(
+        self, content, tmp_path
+    ):
+        """Migration 0024 recorded the synonyms it found, editors' own among them."""
+        SearchSynonym.objects.create(term="night pain", meaning="cramp")  # an editor's
+        SearchSynonym.history.update(history_change_reason="Recorded when synonyms got a history")
+        SearchSynonym.objects.filter(term__in=["night pain", "charley horse"]).delete()
+        shutil.copytree(CONTENT_DIR, tmp_path / "content")
+        shipped = tmp_path / "content" / "search-synonyms.toml"
+        shipped.write_text(
+            shipped.read_text(encoding="utf-8").replace(
+                "synonyms = [", 'synonyms = [\n  { term = "night pain", meaning = "cramp spasm" },'
+            ),
+            encoding="utf-8",
+        )
+        load_content(tmp_path / "content")
+        assert SearchSynonym.objects.get(term="night pain").meaning == "cramp spasm"
+        assert not SearchSynonym.objects.filter(term="charley horse").exists()
+
     def test_an_editors_own_deleted_synonym_does_not_block_a_shipped_one(
         self, client, group_editor, content, tmp_path
     ):
