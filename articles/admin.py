@@ -375,7 +375,7 @@ class DraftingAdmin(EditorialAdmin):
         the page as readers do."""
         obj = super().get_object(request, object_id, from_field)
         change_view = f"{self.opts.app_label}_{self.opts.model_name}_change"
-        if obj is None or request.resolver_match.url_name != change_view:
+        if obj is None or getattr(request.resolver_match, "url_name", None) != change_view:
             return obj
         return publishing.with_draft(obj)
 

@@ -117,7 +117,7 @@ if EMAIL_HOST:
     EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=True)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-EMAIL_TIMEOUT = 10
+EMAIL_TIMEOUT = 5  # sent after the editor's save, in their request: a dead server costs this
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", CONTACT_EMAIL)
 
 # Publishing (articles/publishing.py): whether a change goes live only after a reviewer (the
