@@ -363,10 +363,9 @@ class DraftingAdmin(EditorialAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = [*super().get_readonly_fields(request, obj)]
-        names = {field.name for field in self.model._meta.get_fields()}
-        if "status" in names:
+        if issubclass(self.model, Publishable):
             fields.append("status")  # changed by publishing and unpublishing, not typed
-        if publishing.review_required() and names.issuperset(REVIEW_FIELDS):
+        if publishing.review_required() and issubclass(self.model, Reviewed):
             fields += REVIEW_FIELDS  # recorded by a reviewer's approval, not typed
         return fields
 
@@ -434,7 +433,7 @@ class DraftingAdmin(EditorialAdmin):
                 "address": live.get_absolute_url(),
                 "revision": revision,
                 # The page as its draft has it (a copy: `live` stays what readers see).
-                "draft": self.draft_of(live, revision),
+                "draft": publishing.drafted_copy(live, revision) if revision else live,
                 "preview_url": live.get_preview_url(),
                 "links": publishing.preview_links(live),
                 "links_url": self.admin_url(live, "preview_links"),
@@ -442,13 +441,6 @@ class DraftingAdmin(EditorialAdmin):
                 "unpublish_url": self.admin_url(live, "unpublish"),
             }
         return context
-
-    def draft_of(self, live, revision):
-        """The page as its open change has it, read afresh; `live` when there is none."""
-        if revision is None:
-            return live
-        fresh = self.model._default_manager.get(pk=live.pk)
-        return publishing.apply(fresh, revision.changed_data())
 
     def save_model(self, request, obj, form, change):
         if change and (publishing.is_live(obj) or publishing.open_revision(obj)):
@@ -1078,7 +1070,7 @@ class RevisionAdmin(admin.ModelAdmin):
                 },
             )
         page = revision.page
-        draft = publishing.apply(type(page)._default_manager.get(pk=page.pk), revision.data)
+        draft = publishing.drafted_copy(page, revision)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Review: {page}",

@@ -100,6 +100,13 @@ def apply(obj, data):
     return obj
 
 
+def drafted_copy(page, revision):
+    """A fresh copy of the page as it will be once `revision` is published; `page` itself
+    stays as readers see it."""
+    fresh = type(page)._default_manager.get(pk=page.pk)
+    return apply(fresh, revision.changed_data())
+
+
 def with_draft(obj):
     """The page as it will be once its open change is published (itself when there is none)."""
     revision = open_revision(obj)
