@@ -623,8 +623,8 @@ class Section(HelpCallout, Reviewed, Publishable):
         change = revision.changed_data() if revision is not None else {}
         article = self.article
         if change.get("article_id", article.pk) != article.pk:
-            # (One deleted since keeps it where it is: publishing it is refused anyway.)
-            article = Article.objects.filter(pk=change["article_id"]).first() or article
+            # (Never one deleted since: publishing.keep_sections_moving_to sees to that.)
+            article = Article.objects.get(pk=change["article_id"])
         return reverse(
             "articles:preview_section",
             kwargs={"article": article.slug, "section": change.get("slug", self.slug)},

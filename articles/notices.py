@@ -4,6 +4,7 @@ failure to send is logged, never the editor's error: the review queue and the ch
 say the same."""
 
 from django.conf import settings
+from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.db import transaction
@@ -15,8 +16,13 @@ def site_url(path):
     return f"{settings.SITE_URL}{path}"
 
 
+def change_url(obj):
+    """The admin's form for obj (a page, or a change: the review page)."""
+    return reverse(admin_urlname(obj._meta, "change"), args=[obj.pk])
+
+
 def review_url(revision):
-    return site_url(reverse("admin:articles_revision_change", args=[revision.pk]))
+    return site_url(change_url(revision))
 
 
 def page_name(revision):
@@ -66,7 +72,7 @@ def change_sent_back(revision):
         authors_of(revision),
         f"Sent back: your change to “{name}”",
         "change_sent_back.txt",
-        {"revision": revision, "page": name, "url": site_url(admin_change_url(revision))},
+        {"revision": revision, "page": name, "url": site_url(change_url(revision.page))},
     )
 
 
@@ -77,8 +83,3 @@ def change_published(revision, page, by):
         "change_published.txt",
         {"revision": revision, "page": str(page), "url": site_url(page.get_absolute_url())},
     )
-
-
-def admin_change_url(revision):
-    opts = revision.page._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[revision.object_id])

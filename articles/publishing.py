@@ -370,10 +370,11 @@ def preview_links(obj):
 def keep_sections_moving_to(sender, instance, **kwargs):
     """A section's change that moves it to this article, which is being deleted, keeps the
     section in the article it is in (the rest of the change stands, as a draft again)."""
-    content_type = ContentType.objects.get_for_model(Section)
-    for revision in Revision.objects.open().filter(content_type=content_type):
-        if revision.data.get("article_id") == instance.pk != revision.base.get("article_id"):
-            revision.data["article_id"] = revision.base["article_id"]
-            revision.state = State.DRAFT
-            revision.go_live_at = None
-            revision.save()
+    moving_here = Revision.objects.open().filter(
+        content_type=ContentType.objects.get_for_model(Section), data__article_id=instance.pk
+    )
+    for revision in moving_here.exclude(base__article_id=instance.pk):
+        revision.data["article_id"] = revision.base["article_id"]
+        revision.state = State.DRAFT
+        revision.go_live_at = None
+        revision.save()
