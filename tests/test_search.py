@@ -196,6 +196,18 @@ class TestPinnedResults:
         assert FOOT_PREVENTION not in result_urls(response)
 
 
+def content_shipping(tmp_path, term, meaning):
+    """A copy of the shipped content whose synonyms also have `term` (a later release)."""
+    content_dir = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content_dir)
+    shipped = content_dir / "search-synonyms.toml"
+    synonym = f'synonyms = [\n  {{ term = "{term}", meaning = "{meaning}" }},'
+    shipped.write_text(
+        shipped.read_text(encoding="utf-8").replace("synonyms = [", synonym), encoding="utf-8"
+    )
+    return content_dir
+
+
 @pytest.mark.django_db
 class TestEditorsKeepThem:
     def test_editors_group_may_keep_synonyms_and_pins(self, editors_group):
@@ -317,15 +329,7 @@ class TestEditorsKeepThem:
         SearchSynonym.objects.create(term="night pain", meaning="cramp")  # an editor's
         SearchSynonym.history.update(history_change_reason="Recorded when synonyms got a history")
         SearchSynonym.objects.filter(term__in=["night pain", "charley horse"]).delete()
-        shutil.copytree(CONTENT_DIR, tmp_path / "content")
-        shipped = tmp_path / "content" / "search-synonyms.toml"
-        shipped.write_text(
-            shipped.read_text(encoding="utf-8").replace(
-                "synonyms = [", 'synonyms = [\n  { term = "night pain", meaning = "cramp spasm" },'
-            ),
-            encoding="utf-8",
-        )
-        load_content(tmp_path / "content")
+        load_content(content_shipping(tmp_path, "night pain", "cramp spasm"))
         assert SearchSynonym.objects.get(term="night pain").meaning == "cramp spasm"
         assert not SearchSynonym.objects.filter(term="charley horse").exists()
 
@@ -336,13 +340,6 @@ class TestEditorsKeepThem:
             reverse("admin:articles_searchsynonym_add"), {"term": "night pain", "meaning": "cramp"}
         )
         SearchSynonym.objects.get(term="night pain").delete()
-        shutil.copytree(CONTENT_DIR, tmp_path / "content")
-        shipped = tmp_path / "content" / "search-synonyms.toml"
-        shipped.write_text(
-            shipped.read_text(encoding="utf-8").replace(
-                "synonyms = [", 'synonyms = [\n  { term = "night pain", meaning = "cramp spasm" },'
-            ),
-            encoding="utf-8",
-        )
-        load_content(tmp_path / "content")  # a release that ships the same term
+        # A release that ships the same term.
+        load_content(content_shipping(tmp_path, "night pain", "cramp spasm"))
         assert SearchSynonym.objects.get(term="night pain").meaning == "cramp spasm"
