@@ -189,7 +189,6 @@ def load_content(content_dir=CONTENT_DIR):
                 synonym = SearchSynonym(term=term, meaning=meaning)
                 set_change_reason(synonym, SYNONYM_LOADED)
                 synonym.save()
-                present.add(term)
                 counts["search synonyms added"] += 1
     return counts
 
